@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { singleton } from '../core/singleton';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An integer in a range, with a message that says so (zod's default speaks of NaN). */
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `a whole number from ${min} to ${max}` })
+    .int({ error: `a whole number from ${min} to ${max}` })
+    .min(min, { error: `a whole number from ${min} to ${max}` })
+    .max(max, { error: `a whole number from ${min} to ${max}` });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(kb|mb)?$/i, 'a size such as 1mb, 512kb or 1048576')
+  .transform((v) => {
+    const m = /^(\d+)(kb|mb)?$/i.exec(v)!;
+    const unit = (m[2] ?? '').toLowerCase();
+    return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  });
+
+/**
+ * Every environment variable Leitstand reads, with its default. The README's
+ * configuration table and the Helm chart's values are checked against this list.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+  ),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  LEITSTAND_DATA_DIR: z.string().min(1).default('./data'),
+  LEITSTAND_ADMIN_PASSWORD: optionalString.pipe(
+    z.string().min(12, 'at least 12 characters').optional(),
+  ),
+  LEITSTAND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LEITSTAND_BODY_LIMIT: byteSize.default(1024 * 1024),
+  LEITSTAND_TRUST_PROXY: bool.default(false),
+  LEITSTAND_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(60),
+  LEITSTAND_SESSION_MAX_HOURS: int(1, 24 * 30).default(12),
+  LEITSTAND_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600).default(25),
+  LEITSTAND_KUBECONFIG: optionalString,
+  KUBECONFIG: optionalString,
+  LEITSTAND_SIM_TOPOLOGY: optionalString,
+  LEITSTAND_INSTANCE_ID: optionalString,
+  LEITSTAND_SECRET_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, '32 random bytes in base64, 44 characters (openssl rand -base64 32)')
+      .optional(),
+  ),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  env: RawConfig['NODE_ENV'];
+  port: number;
+  host: string;
+  database: { url: string | undefined; poolSize: number };
+  dataDir: string;
+  adminPassword: string | undefined;
+  logLevel: RawConfig['LEITSTAND_LOG_LEVEL'];
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  session: { idleMinutes: number; maxHours: number };
+  shutdownTimeoutSeconds: number;
+  kube: { kubeconfig: string | undefined; simTopology: string | undefined };
+  instanceId: string | undefined;
+  /** Base64 of 32 bytes: encrypts store credentials, keys subject hashes, derives the evidence signing key. */
+  secretKey: string | undefined;
+}
+
+/** Names of the variables whose values are secrets and are never logged or shown. */
+export const secretVariables = ['DATABASE_URL', 'LEITSTAND_ADMIN_PASSWORD', 'LEITSTAND_SECRET_KEY'] as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const value = env[name];
+      const shown = (secretVariables as readonly string[]).includes(name) ? '(secret)' : JSON.stringify(value);
+      return `  ${name}=${shown}: expected ${issue.message}`;
+    });
+    throw new ConfigError(`Leitstand cannot start: invalid configuration\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  return {
+    env: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    database: { url: c.DATABASE_URL, poolSize: c.DATABASE_POOL_SIZE },
+    dataDir: path.resolve(c.LEITSTAND_DATA_DIR),
+    adminPassword: c.LEITSTAND_ADMIN_PASSWORD,
+    logLevel: c.LEITSTAND_LOG_LEVEL,
+    bodyLimitBytes: c.LEITSTAND_BODY_LIMIT,
+    trustProxy: c.LEITSTAND_TRUST_PROXY,
+    session: { idleMinutes: c.LEITSTAND_SESSION_IDLE_MINUTES, maxHours: c.LEITSTAND_SESSION_MAX_HOURS },
+    shutdownTimeoutSeconds: c.LEITSTAND_SHUTDOWN_TIMEOUT_SECONDS,
+    kube: { kubeconfig: c.LEITSTAND_KUBECONFIG ?? c.KUBECONFIG, simTopology: c.LEITSTAND_SIM_TOPOLOGY },
+    instanceId: c.LEITSTAND_INSTANCE_ID,
+    secretKey: c.LEITSTAND_SECRET_KEY,
+  };
+}
+
+/** The process configuration, read from process.env on first use. */
+export function getConfig(): Config {
+  return singleton('config', () => parseConfig(process.env));
+}
