@@ -1,0 +1,52 @@
+/**
+ * Message keys of the errors this context raises. They are keys of the auth i18n catalog
+ * (app/i18n/messages/auth.ts), so pages show them in the reader's language and API routes
+ * in English; a test checks every key has an English and a German text.
+ */
+export const authMessages = {
+  invalidCredentials: 'auth.error.invalidCredentials',
+  locked: 'auth.error.locked',
+  usernameInvalid: 'auth.error.usernameInvalid',
+  usernameTaken: 'auth.error.usernameTaken',
+  displayNameInvalid: 'auth.error.displayNameInvalid',
+  emailInvalid: 'auth.error.emailInvalid',
+  rolesRequired: 'auth.error.rolesRequired',
+  roleUnknown: 'auth.error.roleUnknown',
+  lastAdmin: 'auth.error.lastAdmin',
+  passwordRequired: 'auth.error.passwordRequired',
+  passwordTooShort: 'auth.error.passwordTooShort',
+  passwordTooLong: 'auth.error.passwordTooLong',
+  passwordIsUsername: 'auth.error.passwordIsUsername',
+  passwordUnchanged: 'auth.error.passwordUnchanged',
+  passwordMismatch: 'auth.error.passwordMismatch',
+  currentPasswordWrong: 'auth.error.currentPasswordWrong',
+  tokenNameInvalid: 'auth.error.tokenNameInvalid',
+  scopesRequired: 'auth.error.scopesRequired',
+  scopeUnknown: 'auth.error.scopeUnknown',
+  scopeNotHeld: 'auth.error.scopeNotHeld',
+  expiryInvalid: 'auth.error.expiryInvalid',
+  expiryBeyondCaller: 'auth.error.expiryBeyondCaller',
+  tokenKindInvalid: 'auth.error.tokenKindInvalid',
+  userNotFound: 'auth.error.userNotFound',
+  tokenNotFound: 'auth.error.tokenNotFound',
+  tokenAlreadyRevoked: 'auth.error.tokenAlreadyRevoked',
+  alreadyActive: 'auth.error.alreadyActive',
+  alreadyInactive: 'auth.error.alreadyInactive',
+  rolesUnchanged: 'auth.error.rolesUnchanged',
+  csrf: 'auth.error.csrf',
+  crossSite: 'auth.error.crossSite',
+  passwordChangeRequired: 'auth.error.passwordChangeRequired',
+  personRequired: 'auth.error.personRequired',
+  forbidden: 'auth.error.forbidden',
+  signInRequired: 'auth.error.signInRequired',
+  issuerInvalid: 'auth.error.issuerInvalid',
+  subjectInvalid: 'auth.error.subjectInvalid',
+  groupInvalid: 'auth.error.groupInvalid',
+  identityTaken: 'auth.error.identityTaken',
+  identityNotFound: 'auth.error.identityNotFound',
+  mappingExists: 'auth.error.mappingExists',
+  mappingNotFound: 'auth.error.mappingNotFound',
+  invalidInput: 'auth.error.invalidInput',
+} as const;
+
+export type AuthMessageKey = (typeof authMessages)[keyof typeof authMessages];
