@@ -1,0 +1,27 @@
+import * as common from './common';
+import * as audit from './audit';
+import * as table from './table';
+import * as auth from './auth';
+import * as cluster from './cluster';
+
+/**
+ * Every message catalog, merged per language. Add an area by importing its module here;
+ * a test checks that German has every English key.
+ */
+const areas = [common, audit, table, auth, cluster] as const;
+
+type Merge<T extends readonly { en: object }[]> = T[number]['en'];
+type AllKeys = keyof UnionToIntersection<Merge<typeof areas>>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+export type MessageKey = AllKeys & string;
+
+export const catalogs = {
+  en: Object.assign({}, ...areas.map((a) => a.en)) as Record<MessageKey, string>,
+  de: Object.assign({}, ...areas.map((a) => a.de)) as Record<MessageKey, string>,
+};
+
+/** True when a server message is a catalog key (server errors carry keys, pages translate them). */
+export function isMessageKey(value: unknown): value is MessageKey {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(catalogs.en, value);
+}

@@ -1,0 +1,178 @@
+import { type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { createColumnHelper } from '@tanstack/react-table';
+import { GpuProductChart } from '~/components/cluster/gpu-chart';
+import { DataTable } from '~/components/data-table';
+import { useT } from '~/i18n/use-t';
+import { requirePermission } from '~/utils/auth.server';
+import {
+  type GpuInventory,
+  type InventorySortKey,
+  type NodeStatus,
+  getGpuInventory,
+  inventorySortKeys,
+  nodeStatuses,
+  readCluster,
+} from '~/utils/cluster.server';
+import { readFilters, readSort } from '~/utils/table-params';
+
+export const handle = { permission: 'gpu:read' };
+
+export const meta: MetaFunction = () => [{ title: 'GPU inventory · Leitstand' }];
+
+const defaultSort = { id: 'name', desc: false };
+const emptyInventory: GpuInventory = {
+  nodes: [],
+  products: [],
+  totals: { nodes: 0, gpus: 0, allocated: 0, free: 0 },
+  byProduct: [],
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, 'gpu:read');
+  const params = new URL(request.url).searchParams;
+  const sort = readSort(params, inventorySortKeys, defaultSort);
+  const filters = readFilters(params, ['q', 'product', 'status'] as const);
+  const status = (nodeStatuses as readonly string[]).includes(filters.status) ? (filters.status as NodeStatus) : undefined;
+  const { value, error } = await readCluster(
+    () =>
+      getGpuInventory({
+        search: filters.q || undefined,
+        product: filters.product || undefined,
+        status,
+        sort: { key: sort.id as InventorySortKey, desc: sort.desc },
+      }),
+    emptyInventory,
+  );
+  return json({
+    error,
+    // Sent as data: importing the constant would pull server code into the browser bundle.
+    sortable: [...inventorySortKeys],
+    products: value.products,
+    totals: value.totals,
+    byProduct: value.byProduct.map(({ product, allocated, free }) => ({ product, allocated, free })),
+    nodes: value.nodes.map((n) => ({
+      name: n.name,
+      product: n.gpuProduct,
+      memoryGiB: n.gpuMemoryMiB ? Math.round(n.gpuMemoryMiB / 1024) : null,
+      count: n.gpuCount,
+      allocatable: n.allocatableGpus,
+      allocated: n.allocatedGpus,
+      free: n.freeGpus,
+      mig: n.mig.resources.some((r) => r.capacity > 0)
+        ? n.mig.resources
+            .filter((r) => r.capacity > 0)
+            .map((r) => `${r.allocated}/${r.allocatable}× ${r.resource.replace('nvidia.com/mig-', '')}`)
+            .join(', ')
+        : null,
+      status: n.status,
+      taints: n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+    })),
+  });
+}
+
+type NodeRow = ReturnType<typeof useLoaderData<typeof loader>>['nodes'][number];
+const column = createColumnHelper<NodeRow>();
+
+function StatusBadge({ status }: { status: NodeStatus }) {
+  const t = useT();
+  if (status === 'ready') return <span className="badge badge-ok">{t('gpus.status.ready')}</span>;
+  if (status === 'cordoned') return <span className="badge badge-warn">{t('gpus.status.cordoned')}</span>;
+  return <span className="badge badge-danger">{t('gpus.status.notReady')}</span>;
+}
+
+export default function GpuInventoryPage() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const columns = [
+    column.accessor('name', {
+      id: 'name',
+      header: t('gpus.node'),
+      meta: { className: 'nowrap' },
+      cell: (c) => <Link to={`/gpus/${encodeURIComponent(c.getValue())}`}>{c.getValue()}</Link>,
+    }),
+    column.accessor('product', { id: 'product', header: t('gpus.product'), cell: (c) => c.getValue() ?? '—' }),
+    column.accessor('memoryGiB', {
+      id: 'memory',
+      header: t('gpus.memory'),
+      cell: (c) => (c.getValue() ? `${c.getValue()} GiB` : '—'),
+      meta: { className: 'num' },
+    }),
+    column.accessor('count', { id: 'count', header: t('gpus.count'), meta: { className: 'num' } }),
+    column.accessor('allocated', {
+      id: 'allocated',
+      header: t('gpus.allocated'),
+      meta: { className: 'nowrap' },
+      cell: (c) => {
+        const row = c.row.original;
+        const share = row.allocatable > 0 ? Math.min(100, (row.allocated / row.allocatable) * 100) : 0;
+        return (
+          <>
+            <span className="meter" aria-hidden="true">
+              <span style={{ width: `${share}%` }} />
+            </span>
+            {row.allocated} / {row.allocatable}
+          </>
+        );
+      },
+    }),
+    column.accessor('free', { id: 'free', header: t('gpus.free'), meta: { className: 'num' } }),
+    column.accessor('mig', { id: 'mig', header: t('gpus.mig'), cell: (c) => c.getValue() ?? t('gpus.migNone') }),
+    column.accessor('status', { id: 'status', header: t('gpus.status'), cell: (c) => <StatusBadge status={c.getValue()} /> }),
+    column.accessor('taints', {
+      id: 'taints',
+      header: t('gpus.taints'),
+      cell: (c) => (c.getValue().length > 0 ? <code>{c.getValue().join(', ')}</code> : '—'),
+    }),
+  ];
+  return (
+    <>
+      <h1>{t('gpus.title')}</h1>
+      {data.error ? (
+        <p className="alert alert-error" role="alert">
+          {t('cluster.loadFailed', { reason: data.error })}
+        </p>
+      ) : null}
+      <p>
+        {t('gpus.summary', {
+          nodes: data.totals.nodes,
+          gpus: data.totals.gpus,
+          allocated: data.totals.allocated,
+          free: data.totals.free,
+        })}
+      </p>
+      <GpuProductChart data={data.byProduct} />
+      <DataTable
+        caption={t('gpus.caption')}
+        columns={columns}
+        data={data.nodes}
+        getRowId={(row) => row.name}
+        sortable={data.sortable}
+        defaultSort={defaultSort}
+        filters={[
+          { name: 'q', label: t('gpus.filter.search'), type: 'search' },
+          {
+            name: 'product',
+            label: t('gpus.filter.product'),
+            type: 'select',
+            allLabel: t('gpus.filter.all'),
+            options: data.products.map((p) => ({ value: p, label: p })),
+          },
+          {
+            name: 'status',
+            label: t('gpus.filter.status'),
+            type: 'select',
+            allLabel: t('gpus.filter.all'),
+            options: [
+              { value: 'ready', label: t('gpus.status.ready') },
+              { value: 'not-ready', label: t('gpus.status.notReady') },
+              { value: 'cordoned', label: t('gpus.status.cordoned') },
+            ],
+          },
+        ]}
+        emptyMessage={t('gpus.empty')}
+        emptyFilteredMessage={t('gpus.emptyFiltered')}
+      />
+    </>
+  );
+}

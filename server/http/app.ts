@@ -1,0 +1,177 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createRequestHandler, type ServerBuild } from '@remix-run/node';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config';
+import { log } from '../core/log';
+import { httpRequestDuration, registry } from './metrics';
+import { createRoutePatternMatcher } from './route-pattern';
+import { securityHeaders } from './security';
+
+export interface ReadinessCheck {
+  /** Resolves to null when ready, else a reason a person can act on. */
+  (): Promise<string | null>;
+}
+
+export interface CreateAppOptions {
+  build: ServerBuild;
+  config: Config;
+  ready: ReadinessCheck;
+  /** Where the fingerprinted client assets are (public/). */
+  publicDir: string;
+}
+
+/** Headers that only the server may set: client-sent values are dropped. */
+const trustedHeaders = ['x-client-address'] as const;
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The Express application: static assets, probes, metrics, then Remix for everything else. */
+export function createApp({ build, config, ready, publicDir }: CreateAppOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  const routePattern = createRoutePatternMatcher(build);
+  const handleRemix = createRequestHandler(build, config.env);
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[\w.-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    for (const name of trustedHeaders) delete req.headers[name];
+    req.headers['x-request-id'] = requestId;
+    req.headers['x-client-address'] = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (res.locals.routePattern as string | undefined) ?? 'unmatched';
+      httpRequestDuration.observe({ route, method: req.method, status: String(res.statusCode) }, seconds);
+      if (res.statusCode >= 500) {
+        log.error({ requestId, method: req.method, route, status: res.statusCode, ms: seconds * 1000 }, 'request failed');
+      } else {
+        log.debug({ requestId, method: req.method, route, status: res.statusCode, ms: seconds * 1000 }, 'request');
+      }
+    });
+    next();
+  });
+
+  app.use(securityHeaders);
+
+  // Fingerprinted build output: cache forever. Other public files: an hour.
+  app.use(
+    '/build',
+    express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false }),
+    (_req, res, next) => {
+      res.locals.routePattern = '/build/*';
+      next();
+    },
+  );
+  app.use(express.static(publicDir, { maxAge: '1h', index: false }));
+
+  app.get('/healthz', (_req, res) => {
+    res.locals.routePattern = '/healthz';
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    res.locals.routePattern = '/readyz';
+    const reason = await ready().catch((error: unknown) => `readiness check failed: ${String(error)}`);
+    if (reason) res.status(503).json({ status: 'not ready', reason });
+    else res.json({ status: 'ready' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.locals.routePattern = '/metrics';
+    res.setHeader('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+
+  // A browser always names the page's origin on a cross-site write; refuse it before any work
+  // (the session's CSRF token is the second line of defence, in the auth context).
+  app.use((req, res, next) => {
+    if (safeMethods.has(req.method)) return next();
+    const origin = req.get('origin');
+    // Clients outside a browser (API tokens) send no Origin; an opaque 'null' one is refused.
+    if (origin === undefined || origin === `${req.protocol}://${req.get('host') ?? ''}`) return next();
+    res.locals.routePattern = routePattern(req.path);
+    res.status(403).json({ error: 'Cross-origin requests that change data are refused.' });
+  });
+
+  // Buffer bodies up to the limit so an oversized one is refused with 413 before any work.
+  app.use(express.raw({ type: () => true, limit: config.bodyLimitBytes }));
+
+  app.all('*', async (req, res, next) => {
+    res.locals.routePattern = routePattern(req.path, typeof req.query._data === 'string' ? req.query._data : null);
+    try {
+      const request = toFetchRequest(req);
+      const response = await handleRemix(request, { nonce: res.locals.nonce as string });
+      await sendFetchResponse(res, response);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = req.get('x-request-id');
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      res.locals.routePattern ??= routePattern(req.path);
+      res.status(413).json({ error: `The request body is larger than the limit of ${config.bodyLimitBytes} bytes.`, requestId });
+      return;
+    }
+    if (type === 'entity.parse.failed' || type === 'request.aborted') {
+      res.status(400).json({ error: 'The request body could not be read.', requestId });
+      return;
+    }
+    log.error({ requestId, err: error }, 'unhandled error');
+    if (!res.headersSent) res.status(500).json({ error: 'Something went wrong on our side.', requestId });
+    else res.end();
+  });
+
+  return app;
+}
+
+function toFetchRequest(req: Request): globalThis.Request {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const controller = new AbortController();
+  req.on('close', () => {
+    if (!req.complete) controller.abort();
+  });
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && Buffer.isBuffer(req.body) && req.body.length > 0;
+  return new Request(url, {
+    method: req.method,
+    headers,
+    signal: controller.signal,
+    body: hasBody ? new Uint8Array(req.body as Buffer) : undefined,
+  });
+}
+
+async function sendFetchResponse(res: Response, response: globalThis.Response): Promise<void> {
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [name, value] of response.headers.entries()) {
+    if (name === 'set-cookie') continue;
+    res.append(name, value);
+  }
+  for (const cookie of response.headers.getSetCookie()) res.append('Set-Cookie', cookie);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream), res);
+  } catch (error) {
+    // The client went away mid-stream (closed tab, cancelled export): nothing to report.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return;
+    throw error;
+  }
+}

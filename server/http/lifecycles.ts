@@ -1,0 +1,16 @@
+import { authLifecycle } from '../auth';
+import { jobsLifecycle } from '../jobs';
+import { startKube, stopKube } from '../kube';
+import type { Lifecycle } from './server';
+
+/** What starts with the server, in order; stopped in reverse. */
+export const lifecycles: Lifecycle[] = [
+  authLifecycle(),
+  jobsLifecycle,
+  {
+    async start(config) {
+      await startKube(config);
+    },
+    stop: stopKube,
+  },
+];

@@ -1,0 +1,90 @@
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ServerBuild } from '@remix-run/node';
+import { type DatabaseHandle, openDatabase, setDatabase } from '../../db/client';
+import { migrate, pendingMigrations } from '../../db/migrate';
+import type { Config } from '../config';
+import { log } from '../core/log';
+import { createApp } from './app';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Hooks other contexts plug into start-up and shutdown (auth's admin bootstrap, kube). */
+export interface Lifecycle {
+  /** Runs after migrations, before the server listens. */
+  start?(config: Config): Promise<void>;
+  /** Runs after the server stopped accepting and in-flight requests finished. */
+  stop?(): Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  database: DatabaseHandle;
+  /** Stops accepting, lets in-flight requests finish (up to the timeout), closes everything. */
+  shutdown(): Promise<void>;
+}
+
+/** Opens the database, migrates, starts the lifecycles, and listens. */
+export async function startServer(
+  config: Config,
+  lifecycles: Lifecycle[] = [],
+  options: { database?: DatabaseHandle } = {},
+): Promise<RunningServer> {
+  const started = Date.now();
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.url ? undefined : path.join(config.dataDir, 'pglite'),
+      poolSize: config.database.poolSize,
+    }));
+  setDatabase(database);
+  const migrated = await migrate(database.db);
+  log.info({ database: database.description, applied: migrated.applied, total: migrated.total }, 'database ready');
+
+  for (const lifecycle of lifecycles) await lifecycle.start?.(config);
+
+  const buildPath = path.join(root, 'build/index.js');
+  const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+  let accepting = true;
+  const app = createApp({
+    build,
+    config,
+    publicDir: path.join(root, 'public'),
+    ready: async () => {
+      if (!accepting) return 'shutting down';
+      const pending = await pendingMigrations(database.db);
+      return pending > 0 ? `${pending} migration(s) not applied` : null;
+    },
+  });
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  log.info({ url, ms: Date.now() - started }, 'Leitstand is listening');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      accepting = false;
+      log.info('shutting down: no new connections, finishing in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutSeconds * 1000);
+      await closed;
+      clearTimeout(timeout);
+      for (const lifecycle of [...lifecycles].reverse()) {
+        await lifecycle.stop?.().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
+      }
+      await database.close();
+      log.info('stopped');
+    })());
+  return { url, database, shutdown };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { negotiateLocale } from '../../../app/i18n/locale';
+import { catalogs } from '../../../app/i18n/messages';
+import { translate } from '../../../app/i18n/use-t';
+
+describe('message catalogs', () => {
+  it('has a German message for every English key and no extra ones', () => {
+    expect(Object.keys(catalogs.de).sort()).toEqual(Object.keys(catalogs.en).sort());
+  });
+
+  it('keeps the same placeholders in both languages', () => {
+    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(catalogs.en) as (keyof typeof catalogs.en)[]) {
+      expect(placeholders(catalogs.de[key]), key).toEqual(placeholders(catalogs.en[key]));
+    }
+  });
+
+  it('fills placeholders and leaves unknown ones visible', () => {
+    expect(translate('de', 'nav.signedInAs', { name: 'Ada' })).toBe('Angemeldet als Ada');
+    expect(translate('en', 'nav.signedInAs')).toBe('Signed in as {name}');
+  });
+});
+
+describe('negotiateLocale', () => {
+  it('honours q-values and regional tags', () => {
+    expect(negotiateLocale('fr-CH, de-AT;q=0.9, en;q=0.8')).toBe('de');
+    expect(negotiateLocale('en-GB,de;q=0.5')).toBe('en');
+  });
+  it('falls back to English for unsupported or missing headers', () => {
+    expect(negotiateLocale('fr, it')).toBe('en');
+    expect(negotiateLocale(undefined)).toBe('en');
+    expect(negotiateLocale('de;q=0')).toBe('en');
+  });
+});
