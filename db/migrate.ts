@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { projectRoot } from '../server/core/paths';
 import type { Database } from './client';
 
-export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+export const migrationsFolder = path.join(projectRoot(), 'migrations');
 
 /** Arbitrary but fixed: the advisory-lock key that serialises migrations across replicas. */
 const MIGRATION_LOCK_KEY = 7_420_311_001;

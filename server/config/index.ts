@@ -54,6 +54,18 @@ export const configSchema = z.object({
   KUBECONFIG: optionalString,
   LEITSTAND_SIM_TOPOLOGY: optionalString,
   LEITSTAND_INSTANCE_ID: optionalString,
+  LEITSTAND_GATEWAY_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name (lower-case letters, digits, dashes)')
+    .default('llm-gateway'),
+  LEITSTAND_MODEL_IMAGE_REGISTRY: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$/, 'an image registry and path such as registry.internal/llm')
+    .default('registry.internal/llm'),
+  LEITSTAND_PLATFORM_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name (lower-case letters, digits, dashes)')
+    .default('llm-platform'),
   LEITSTAND_SECRET_KEY: optionalString.pipe(
     z
       .string()
@@ -78,6 +90,12 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   kube: { kubeconfig: string | undefined; simTopology: string | undefined };
   instanceId: string | undefined;
+  /** Where the gateway runs: tenant limits are published there as a ConfigMap. */
+  gatewayNamespace: string;
+  /** Registry (and path) the inference engine images are pulled from, e.g. registry.internal/llm. */
+  modelImageRegistry: string;
+  /** The shared namespace models are deployed to when not into a tenant's own. */
+  platformNamespace: string;
   /** Base64 of 32 bytes: encrypts store credentials, keys subject hashes, derives the evidence signing key. */
   secretKey: string | undefined;
 }
@@ -116,6 +134,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutSeconds: c.LEITSTAND_SHUTDOWN_TIMEOUT_SECONDS,
     kube: { kubeconfig: c.LEITSTAND_KUBECONFIG ?? c.KUBECONFIG, simTopology: c.LEITSTAND_SIM_TOPOLOGY },
     instanceId: c.LEITSTAND_INSTANCE_ID,
+    gatewayNamespace: c.LEITSTAND_GATEWAY_NAMESPACE,
+    modelImageRegistry: c.LEITSTAND_MODEL_IMAGE_REGISTRY,
+    platformNamespace: c.LEITSTAND_PLATFORM_NAMESPACE,
     secretKey: c.LEITSTAND_SECRET_KEY,
   };
 }

@@ -48,7 +48,8 @@ export function createApp({ build, config, ready, publicDir }: CreateAppOptions)
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = (res.locals.routePattern as string | undefined) ?? 'unmatched';
       httpRequestDuration.observe({ route, method: req.method, status: String(res.statusCode) }, seconds);
-      if (res.statusCode >= 500) {
+      // 503 is an answer (not ready, shutting down, cluster unreachable), not a fault.
+      if (res.statusCode >= 500 && res.statusCode !== 503) {
         log.error({ requestId, method: req.method, route, status: res.statusCode, ms: seconds * 1000 }, 'request failed');
       } else {
         log.debug({ requestId, method: req.method, route, status: res.statusCode, ms: seconds * 1000 }, 'request');

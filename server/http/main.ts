@@ -3,7 +3,7 @@ import { log } from '../core/log';
 import { lifecycles } from './lifecycles';
 import { startServer } from './server';
 
-/** The Node entry: `node --import tsx server/http/main.ts`. */
+/** The Node entry: bundled to build/server.js by `npm run build`; `node --import tsx server/http/main.ts` in development. */
 async function main() {
   let config;
   try {

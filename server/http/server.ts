@@ -1,14 +1,15 @@
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { ServerBuild } from '@remix-run/node';
 import { type DatabaseHandle, openDatabase, setDatabase } from '../../db/client';
 import { migrate, pendingMigrations } from '../../db/migrate';
 import type { Config } from '../config';
 import { log } from '../core/log';
+import { projectRoot } from '../core/paths';
 import { createApp } from './app';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = projectRoot();
 
 /** Hooks other contexts plug into start-up and shutdown (auth's admin bootstrap, kube). */
 export interface Lifecycle {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../core/paths';
 import { parse as parseYaml } from 'yaml';
 import { GPU_MODELS, type GpuModel, migResourceName } from './gpu-catalog';
 import { canonicalQuantity, formatQuantity, parseQuantity } from './quantity';
@@ -49,7 +49,7 @@ export interface SimTopology {
   nodes: SimNodeSpec[];
 }
 
-export const DEFAULT_TOPOLOGY_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'topology.default.yaml');
+export const DEFAULT_TOPOLOGY_PATH = path.join(projectRoot(), 'server/kube/sim/topology.default.yaml');
 
 /** Reads a topology file (YAML). */
 export function loadTopology(source: string | SimTopology | undefined): SimTopology {
