@@ -1,17 +1,22 @@
-import { type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { type MaintenanceResult, NodeMaintenance } from '~/components/gpu/node-maintenance';
 import { EventsTable } from '~/components/cluster/events-table';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { getNode, listEvents, readCluster } from '~/utils/cluster.server';
+import { formAction } from '~/utils/errors.server';
+import { parseForm } from '~/utils/form.server';
+import { cordonNode, drainNode, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, uncordonNode } from '~/utils/gpu.server';
 
-export const handle = { permission: 'gpu:read' };
+export const handle = { permission: 'gpu:read', actionPermission: 'gpu:write' };
 
 export const meta: MetaFunction<typeof loader> = ({ params }) => [{ title: `${params.node ?? ''} · Leitstand` }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'gpu:read');
+  const { principal } = await requirePermission(request, 'gpu:read');
   const name = params.node ?? '';
   const node = await getNode(name).catch((error: unknown) => {
     throw json({ error: error instanceof Error ? error.message : String(error) }, { status: 503 });
@@ -25,11 +30,46 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const allEvents = [...events.value, ...podEvents.value.flat()].sort((a, b) =>
     (b.lastTimestamp ?? '').localeCompare(a.lastTimestamp ?? ''),
   );
-  return json({ node, events: allEvents.slice(0, 30), eventsError: events.error ?? podEvents.error });
+  return json({
+    node,
+    events: allEvents.slice(0, 30),
+    eventsError: events.error ?? podEvents.error,
+    canWrite: principal.permissions.includes('gpu:write'),
+    migLayouts: migLayoutNames,
+  });
+}
+
+/** Maintenance: cordon, uncordon, drain preview, drain (confirmed), MIG layout preview and change. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { actor } = await requirePermission(request, 'gpu:write');
+  const name = params.node ?? '';
+  return formAction(async () => {
+    const data = await parseForm(
+      request,
+      z.looseObject({ intent: z.enum(['cordon', 'uncordon', 'drain-preview', 'drain', 'mig-preview', 'mig'], { error: 'Unknown action.' }) }),
+    );
+    switch (data.intent) {
+      case 'cordon':
+        await cordonNode(actor, name);
+        return json({ ok: true as const, intent: data.intent });
+      case 'uncordon':
+        await uncordonNode(actor, name);
+        return json({ ok: true as const, intent: data.intent });
+      case 'drain-preview':
+        return json({ ok: true as const, intent: data.intent, preview: await previewDrain(name) });
+      case 'drain':
+        return json({ ok: true as const, intent: data.intent, report: await drainNode(actor, name, data) });
+      case 'mig-preview':
+        return json({ ok: true as const, intent: data.intent, preview: await previewMigLayout(name, String(data.layout ?? '')) });
+      default:
+        return json({ ok: true as const, intent: data.intent, preview: await setMigLayout(actor, name, data) });
+    }
+  });
 }
 
 export default function NodeDetail() {
-  const { node, events, eventsError } = useLoaderData<typeof loader>();
+  const { node, events, eventsError, canWrite, migLayouts } = useLoaderData<typeof loader>();
+  const result = useActionData<MaintenanceResult>();
   const t = useT();
   return (
     <>
@@ -100,6 +140,16 @@ export default function NodeDetail() {
           </div>
         ) : null}
       </section>
+
+      {canWrite ? (
+        <NodeMaintenance
+          node={node.name}
+          cordoned={node.cordoned}
+          migCapable={node.labels['nvidia.com/mig.capable'] === 'true'}
+          migLayouts={migLayouts}
+          result={result}
+        />
+      ) : null}
 
       <h2>{t('node.pods')}</h2>
       {node.pods.length === 0 ? (

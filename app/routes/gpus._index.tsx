@@ -14,13 +14,15 @@ import {
   nodeStatuses,
   readCluster,
 } from '~/utils/cluster.server';
-import { readFilters, readSort } from '~/utils/table-params';
+import { readFilters, readPage, readSort } from '~/utils/table-params';
 
 export const handle = { permission: 'gpu:read' };
 
 export const meta: MetaFunction = () => [{ title: 'GPU inventory · Leitstand' }];
 
 const defaultSort = { id: 'name', desc: false };
+/** Rows per page: a 500-node cluster would otherwise render 500 rows on every load. */
+const pageSize = 50;
 const emptyInventory: GpuInventory = {
   nodes: [],
   products: [],
@@ -33,6 +35,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
   const sort = readSort(params, inventorySortKeys, defaultSort);
   const filters = readFilters(params, ['q', 'product', 'status'] as const);
+  const page = readPage(params);
   const status = (nodeStatuses as readonly string[]).includes(filters.status) ? (filters.status as NodeStatus) : undefined;
   const { value, error } = await readCluster(
     () =>
@@ -51,7 +54,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     products: value.products,
     totals: value.totals,
     byProduct: value.byProduct.map(({ product, allocated, free }) => ({ product, allocated, free })),
-    nodes: value.nodes.map((n) => ({
+    pagination: {
+      kind: 'pages' as const,
+      page,
+      pageCount: Math.max(1, Math.ceil(value.nodes.length / pageSize)),
+      hasNext: page * pageSize < value.nodes.length,
+    },
+    nodes: value.nodes.slice((page - 1) * pageSize, page * pageSize).map((n) => ({
       name: n.name,
       product: n.gpuProduct,
       memoryGiB: n.gpuMemoryMiB ? Math.round(n.gpuMemoryMiB / 1024) : null,
@@ -149,6 +158,7 @@ export default function GpuInventoryPage() {
         getRowId={(row) => row.name}
         sortable={data.sortable}
         defaultSort={defaultSort}
+        pagination={data.pagination}
         filters={[
           { name: 'q', label: t('gpus.filter.search'), type: 'search' },
           {

@@ -1,3 +1,4 @@
+import '../config/node-env';
 import { ConfigError, getConfig } from '../config';
 import { log } from '../core/log';
 import { lifecycles } from './lifecycles';

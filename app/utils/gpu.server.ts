@@ -1,0 +1,40 @@
+import { getTenantQuotaState, listTenants } from '../../server/tenants';
+import { type PlacementRequest, planOnCluster } from '../../server/gpu';
+import { InputError } from '../../server/core/errors';
+
+/** The GPU pages' door to server/gpu (route modules import server code only through adapters). */
+export {
+  FRAGMENT_SIZES,
+  cordonNode,
+  createPool,
+  dedicate,
+  deletePool,
+  drainNode,
+  getAllocation,
+  listDedications,
+  listPools,
+  migLayoutNames,
+  previewDrain,
+  previewMigLayout,
+  releaseDedication,
+  setMigLayout,
+  uncordonNode,
+} from '../../server/gpu';
+export type { AllocationView, DrainPreview, MigPreview, PlacementRequest, PlacementResult } from '../../server/gpu';
+
+/** Slugs of the active tenants (for the dedication and planner forms). */
+export async function tenantSlugs(): Promise<string[]> {
+  return (await listTenants()).map((t) => t.slug);
+}
+
+/** Refuses a tenant that does not exist (the gpu context keys dedications by slug and cannot check). */
+export async function requireTenantSlug(slug: unknown, field = 'tenant'): Promise<void> {
+  if (typeof slug !== 'string' || !(await tenantSlugs()).includes(slug))
+    throw new InputError('Some fields need attention.', { [field]: ['Choose an active tenant.'] });
+}
+
+/** Plans on the live cluster with the tenant's quota (the planner page). */
+export async function planWithTenantQuota(request: PlacementRequest) {
+  const quota = request.tenant ? await getTenantQuotaState(request.tenant) : null;
+  return { result: await planOnCluster(request, quota), quota };
+}
