@@ -66,6 +66,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name (lower-case letters, digits, dashes)')
     .default('llm-platform'),
+  LEITSTAND_LLAMA_GUARD_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL of an OpenAI-compatible API, e.g. http://llama-guard.models:8000/v1' }).optional(),
+  ),
+  LEITSTAND_LLAMA_GUARD_MODEL: z.string().min(1).default('meta-llama/Llama-Guard-3-8B'),
+  LEITSTAND_LLAMA_GUARD_API_KEY: optionalString,
   LEITSTAND_SECRET_KEY: optionalString.pipe(
     z
       .string()
@@ -96,12 +101,14 @@ export interface Config {
   modelImageRegistry: string;
   /** The shared namespace models are deployed to when not into a tenant's own. */
   platformNamespace: string;
+  /** Llama Guard (OpenAI-compatible API) for guard safety checks; url undefined = not configured. */
+  llamaGuard: { url: string | undefined; model: string; apiKey: string | undefined };
   /** Base64 of 32 bytes: encrypts store credentials, keys subject hashes, derives the evidence signing key. */
   secretKey: string | undefined;
 }
 
 /** Names of the variables whose values are secrets and are never logged or shown. */
-export const secretVariables = ['DATABASE_URL', 'LEITSTAND_ADMIN_PASSWORD', 'LEITSTAND_SECRET_KEY'] as const;
+export const secretVariables = ['DATABASE_URL', 'LEITSTAND_ADMIN_PASSWORD', 'LEITSTAND_SECRET_KEY', 'LEITSTAND_LLAMA_GUARD_API_KEY'] as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -137,6 +144,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     gatewayNamespace: c.LEITSTAND_GATEWAY_NAMESPACE,
     modelImageRegistry: c.LEITSTAND_MODEL_IMAGE_REGISTRY,
     platformNamespace: c.LEITSTAND_PLATFORM_NAMESPACE,
+    llamaGuard: { url: c.LEITSTAND_LLAMA_GUARD_URL, model: c.LEITSTAND_LLAMA_GUARD_MODEL, apiKey: c.LEITSTAND_LLAMA_GUARD_API_KEY },
     secretKey: c.LEITSTAND_SECRET_KEY,
   };
 }

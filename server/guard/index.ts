@@ -3,9 +3,6 @@
  * engine, the measured quality of the detectors, and the compilers to LLM Guard, NeMo
  * Guardrails and Leitstand's own format. Other contexts import only this file.
  */
-import { type FieldErrors, InputError } from '../core/errors';
-import { type PolicyDefinition, policyDefinitionSchema } from './schema';
-
 export {
   type Check,
   type CheckAction,
@@ -72,17 +69,34 @@ export {
   type PublishedPolicyVersion,
 } from './compile';
 
-/**
- * Parses a policy definition from untrusted input (API body, form); throws InputError
- * whose fieldErrors name each bad field by its path, e.g. `checks.2.params.patterns.0`.
- */
-export function parsePolicyDefinition(input: unknown): PolicyDefinition {
-  const result = policyDefinitionSchema.safeParse(input);
-  if (result.success) return result.data;
-  const fieldErrors: FieldErrors = {};
-  for (const issue of result.error.issues) {
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'definition';
-    (fieldErrors[field] ??= []).push(issue.message);
-  }
-  throw new InputError('The policy definition is not valid.', fieldErrors);
-}
+export { parsePolicyDefinition } from './parse';
+export { loadEvaluationSet, qualityOptionsOf, versionQuality } from './version-quality';
+export { type CheckDiff, diffDefinitions, type FieldChange } from './diff';
+export {
+  archiveVersion,
+  assignPolicy,
+  configMapName,
+  createDraft,
+  createPolicy,
+  defaultDefinition,
+  diffVersions,
+  type EffectiveMatch,
+  effectivePolicy,
+  getPolicy,
+  getPolicyVersion,
+  GUARD_LABEL_PREFIX,
+  type GuardAssignment,
+  type GuardPolicy,
+  type GuardPolicyVersion,
+  listAssignments,
+  listPolicies,
+  playground,
+  publicationStatus,
+  publishVersion,
+  type PublishOptions,
+  removeAssignment,
+  renderPublication,
+  updateDraft,
+  updatePolicy,
+} from './service';
+export { type PolicyVersionStatus, policyVersionStatuses } from '../../db/schema/guard';
