@@ -45,7 +45,15 @@ describe('server-side apply', () => {
   });
 
   it('writes nothing when the same configuration is applied again', async () => {
-    const before = await h.apps.readNamespacedDeployment({ namespace: 'ssa', name: 'llm' });
+    // The simulated controllers still write status while the pods start; wait until
+    // two reads 100 ms apart agree, so only the apply could change the version.
+    const read = () => h.apps.readNamespacedDeployment({ namespace: 'ssa', name: 'llm' });
+    const before = await eventually(async () => {
+      const first = await read();
+      await new Promise((r) => setTimeout(r, 100));
+      const second = await read();
+      return first.metadata?.resourceVersion === second.metadata?.resourceVersion ? second : null;
+    }, 10_000, 'a settled deployment');
     const again = await apply(deployment('llm', { replicas: 2 }));
     expect(again.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   });
