@@ -1,12 +1,14 @@
 import { authLifecycle } from '../auth';
 import { jobsLifecycle } from '../jobs';
 import { startKube, stopKube } from '../kube';
+import { privacyLifecycle } from '../privacy';
 import type { Lifecycle } from './server';
 
 /** What starts with the server, in order; stopped in reverse. */
 export const lifecycles: Lifecycle[] = [
   authLifecycle(),
   jobsLifecycle,
+  privacyLifecycle,
   {
     async start(config) {
       await startKube(config);

@@ -1,0 +1,217 @@
+import { createClient } from 'redis';
+import { z } from 'zod';
+import { identifierKinds, normaliseIdentifier, type SubjectIdentifier } from '../crypto';
+import { categoryName } from './postgres';
+import { type ConnectionCheck, type Connector, ConnectorError, type Discovery, type EraseContext, type Target } from './types';
+
+const SUBJECT = '{subject}';
+const TENANT = '{tenant}';
+
+const pattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500);
+
+export const redisStoreConfigSchema = z
+  .object({
+    /** Whole keys to unlink: a pattern with {subject} (and {tenant} for tenant-scoped ids). */
+    keys: z
+      .array(z.object({ pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1) }))
+      .default([]),
+    /** Fields to delete inside hashes: key pattern (may hold {subject}) and field pattern with {subject}. */
+    hashFields: z
+      .array(z.object({ key: pattern, field: pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1) }))
+      .default([]),
+  })
+  .superRefine((c, ctx) => {
+    c.keys.forEach((k, i) => {
+      if (!k.pattern.includes(SUBJECT)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'pattern'], message: `must contain ${SUBJECT}` });
+    });
+    c.hashFields.forEach((h, i) => {
+      if (!h.field.includes(SUBJECT) && !h.key.includes(SUBJECT)) {
+        ctx.addIssue({ code: 'custom', path: ['hashFields', i, 'field'], message: `the key or the field must contain ${SUBJECT}` });
+      }
+    });
+    if (c.keys.length + c.hashFields.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'map at least one key pattern or hash field' });
+  });
+export type RedisStoreConfig = z.infer<typeof redisStoreConfigSchema>;
+
+export const redisCredentialsSchema = z.object({
+  url: z.string().regex(/^rediss?:\/\//, { error: 'a redis:// or rediss:// URL' }),
+});
+
+/** Escapes Redis glob characters, so an identifier such as `a*b` matches only itself. */
+export function escapeGlob(value: string): string {
+  return value.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+function fill(template: string, id: SubjectIdentifier): string {
+  return template.replaceAll(SUBJECT, escapeGlob(id.value)).replaceAll(TENANT, escapeGlob(id.tenant ?? ''));
+}
+
+function hasGlob(filled: string): boolean {
+  return /(^|[^\\])[*?[]/.test(filled);
+}
+
+function unescapeGlob(filled: string): string {
+  return filled.replace(/\\(.)/g, '$1');
+}
+
+type Client = ReturnType<typeof createClient>;
+
+/** Redis: key patterns (SCAN + UNLINK) and hash fields (HSCAN/HEXISTS + HDEL). */
+export class RedisConnector implements Connector {
+  private client: Client | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly config: RedisStoreConfig,
+  ) {}
+
+  private async connection(): Promise<Client> {
+    if (!this.client) {
+      const client = createClient({ url: this.url, socket: { connectTimeout: 5_000, reconnectStrategy: false } });
+      // Errors surface on the command that failed; the event must still be handled (and never logs the URL).
+      client.on('error', () => {});
+      await client.connect();
+      this.client = client;
+    }
+    return this.client;
+  }
+
+  async test(): Promise<ConnectionCheck> {
+    try {
+      const client = await this.connection();
+      const info = await client.info('server');
+      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+      return { ok: true, detail: `Redis ${version}, ${await client.dbSize()} keys` };
+    } catch (error) {
+      return { ok: false, reason: redisReason(error) };
+    }
+  }
+
+  async discover(): Promise<Discovery> {
+    const client = await this.connection();
+    // Shapes of keys only: digits and long tokens are folded so no identifier is shown.
+    const shapes = new Map<string, number>();
+    let seen = 0;
+    for await (const keys of client.scanIterator({ COUNT: 500 })) {
+      for (const key of keys) {
+        const shape = key.replace(/[^:{}]*@[^:{}]*/g, '{email}').replace(/\b[0-9a-f-]{8,}\b|\b\d+\b/gi, '{id}');
+        shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+      }
+      seen += keys.length;
+      if (seen >= 5_000) break;
+    }
+    const notes = [...shapes.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 30)
+      .map(([shape, n]) => `${shape} (${n} keys in a sample of ${seen})`);
+    return { tables: [], notes };
+  }
+
+  async checkMapping(): Promise<string[]> {
+    return [];
+  }
+
+  async targets(): Promise<Target[]> {
+    return [
+      ...this.config.keys.map((k): Target => ({ key: `keys:${k.pattern}`, categories: k.categories, method: 'unlink' })),
+      ...this.config.hashFields.map((h): Target => ({ key: `hash:${h.key}#${h.field}`, categories: h.categories, method: 'hdel' })),
+    ];
+  }
+
+  private async matchingKeys(client: Client, template: string, subject: SubjectIdentifier[], kind: string): Promise<string[]> {
+    const found = new Set<string>();
+    for (const raw of subject.filter((s) => s.kind === kind)) {
+      const filled = fill(template, normaliseIdentifier(raw));
+      if (!hasGlob(filled)) {
+        const key = unescapeGlob(filled);
+        if (await client.exists(key)) found.add(key);
+        continue;
+      }
+      for await (const keys of client.scanIterator({ MATCH: filled, COUNT: 1000 })) for (const k of keys) found.add(k);
+    }
+    return [...found];
+  }
+
+  private async matchingFields(client: Client, spec: RedisStoreConfig['hashFields'][number], subject: SubjectIdentifier[]) {
+    const found: { key: string; field: string }[] = [];
+    for (const raw of subject.filter((s) => s.kind === spec.kind)) {
+      const id = normaliseIdentifier(raw);
+      const keys = await this.matchingKeys(client, spec.key, [id], spec.kind);
+      const fieldPattern = fill(spec.field, id);
+      for (const key of keys) {
+        if (!hasGlob(fieldPattern)) {
+          const field = unescapeGlob(fieldPattern);
+          if (await client.hExists(key, field)) found.push({ key, field });
+          continue;
+        }
+        for await (const entries of client.hScanIterator(key, { MATCH: fieldPattern, COUNT: 1000 })) {
+          for (const e of entries) found.push({ key, field: e.field });
+        }
+      }
+    }
+    return found;
+  }
+
+  private spec(target: Target) {
+    if (target.method === 'unlink') {
+      const k = this.config.keys.find((x) => `keys:${x.pattern}` === target.key);
+      if (k) return { type: 'keys' as const, k };
+    } else {
+      const h = this.config.hashFields.find((x) => `hash:${x.key}#${x.field}` === target.key);
+      if (h) return { type: 'hash' as const, h };
+    }
+    throw new ConnectorError(`${target.key} is no longer mapped in this store`);
+  }
+
+  async count(target: Target, subject: SubjectIdentifier[]): Promise<number> {
+    const client = await this.connection();
+    const s = this.spec(target);
+    if (s.type === 'keys') return (await this.matchingKeys(client, s.k.pattern, subject, s.k.kind)).length;
+    return (await this.matchingFields(client, s.h, subject)).length;
+  }
+
+  verify(target: Target, subject: SubjectIdentifier[]): Promise<number> {
+    return this.count(target, subject);
+  }
+
+  async erase(target: Target, subject: SubjectIdentifier[], context: EraseContext): Promise<number> {
+    const client = await this.connection();
+    const s = this.spec(target);
+    let total = 0;
+    if (s.type === 'keys') {
+      const keys = await this.matchingKeys(client, s.k.pattern, subject, s.k.kind);
+      for (let i = 0; i < keys.length; i += 500) {
+        if (context.signal?.aborted) throw context.signal.reason;
+        total += await client.unlink(keys.slice(i, i + 500));
+      }
+      return total;
+    }
+    const fields = await this.matchingFields(client, s.h, subject);
+    const byKey = new Map<string, string[]>();
+    for (const f of fields) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f.field]);
+    for (const [key, list] of byKey) {
+      if (context.signal?.aborted) throw context.signal.reason;
+      total += await client.hDel(key, list);
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client?.isOpen) await client.quit().catch(() => client.destroy());
+  }
+}
+
+function redisReason(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e.code === 'ECONNREFUSED') return 'connection refused';
+  if (e.code === 'ENOTFOUND') return 'host not found';
+  if (/WRONGPASS|NOAUTH/.test(e.message ?? '')) return 'authentication failed';
+  if (/timeout/i.test(e.message ?? '')) return 'connection timed out';
+  return 'connection failed';
+}

@@ -1,0 +1,102 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as callbackRoute from '~/routes/api.v1.privacy.webhook-callback';
+import * as detailRoute from '~/routes/privacy.requests.$id';
+import * as evidenceJsonRoute from '~/routes/privacy.requests.$id_.evidence[.]json';
+import * as newRoute from '~/routes/privacy.requests.new';
+import * as listRoute from '~/routes/privacy.requests._index';
+import * as recordsRoute from '~/routes/privacy.records[.]csv';
+import { setPrivacyKeys, signBody } from '../../../server/privacy';
+import { createTestSession, createTestUser } from '../../support/auth';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+
+/* The privacy routes called the way Remix calls them, with real sessions of two DPOs. */
+
+let database: TestDatabase;
+let first: { cookie: string; csrfToken: string };
+let second: { cookie: string; csrfToken: string };
+let auditor: { cookie: string; csrfToken: string };
+setPrivacyKeys(crypto.randomBytes(32));
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  first = await createTestSession(await createTestUser({ roles: ['dpo'] }));
+  second = await createTestSession(await createTestUser({ roles: ['dpo'] }));
+  auditor = await createTestSession(await createTestUser({ roles: ['auditor'] }));
+});
+afterAll(() => database.close());
+
+const get = (path: string, s = first) => new Request(`http://localhost${path}`, { headers: { cookie: s.cookie } });
+const post = (path: string, fields: Record<string, string>, s = first) =>
+  new Request(`http://localhost${path}`, {
+    method: 'POST',
+    headers: { cookie: s.cookie, origin: 'http://localhost', 'sec-fetch-site': 'same-origin' },
+    body: new URLSearchParams({ csrf: s.csrfToken, ...fields }),
+  });
+const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
+
+async function caught(promise: Promise<unknown>): Promise<Response> {
+  try {
+    const value = await promise;
+    return value as Response;
+  } catch (error) {
+    if (error instanceof Response) return error;
+    throw error;
+  }
+}
+
+describe('the erasure request pages', () => {
+  let id: string;
+
+  it('take a request in and redirect to it; bad input comes back per field', async () => {
+    const bad = await caught(newRoute.action(args(post('/privacy/requests/new', { kind1: 'email', value1: 'not-an-address', requesterName: '', channel: 'email', receivedOn: '2024-02-30' }))));
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { fieldErrors: Record<string, string[]> };
+    expect(Object.keys(body.fieldErrors).sort()).toEqual(['identifiers.0.value', 'receivedOn', 'requesterContact', 'requesterName']);
+
+    const ok = await caught(newRoute.action(args(post('/privacy/requests/new', { kind1: 'email', value1: 'anna@example.org', kind2: 'user_id', value2: '', requesterName: 'Anna', requesterContact: 'anna@example.org', channel: 'email', receivedOn: '2024-01-31' }))));
+    expect(ok.status).toBe(302);
+    id = ok.headers.get('location')!.split('/').pop()!;
+  });
+
+  it('list it with its deadline, and show it without the identifiers', async () => {
+    const list = (await listRoute.loader(args(get('/privacy/requests?sort=dueOn')))) as Response;
+    const data = (await list.json()) as { rows: { id: string; dueOn: string }[] };
+    expect(data.rows).toEqual([expect.objectContaining({ id, dueOn: '2024-02-29' })]);
+    const detail = (await detailRoute.loader(args(get(`/privacy/requests/${id}`), { id }))) as Response;
+    const text = await detail.text();
+    expect(text).not.toContain('anna@example.org');
+    expect(JSON.parse(text)).toMatchObject({ request: { state: 'received' }, can: { write: true, approve: true } });
+  });
+
+  it('move it through verification, discovery and approval by a second person', async () => {
+    const act = (intent: Record<string, string>, s = first) => caught(detailRoute.action(args(post(`/privacy/requests/${id}`, intent, s), { id })));
+    const short = await act({ intent: 'verify', method: 'x' });
+    expect(short.status).toBe(400);
+    expect((await (await act({ intent: 'verify', method: 'reply from the address' })).json()) as object).toMatchObject({ ok: true });
+    expect((await act({ intent: 'discover' })).status).toBe(200);
+    expect((await act({ intent: 'submit' })).status).toBe(200);
+    expect((await act({ intent: 'approve' })).status).toBe(403);
+    expect((await act({ intent: 'approve' }, auditor)).status).toBe(403);
+    expect((await act({ intent: 'approve' }, second)).status).toBe(200);
+    const conflict = await act({ intent: 'approve' }, second);
+    expect(conflict.status).toBe(409);
+  });
+
+  it('serve no evidence before completion, and the records of processing as CSV', async () => {
+    const evidence = await caught(evidenceJsonRoute.loader(args(get(`/privacy/requests/${id}/evidence.json`), { id })));
+    expect(evidence.status).toBe(404);
+    const csv = (await recordsRoute.loader(args(get('/privacy/records.csv')))) as Response;
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+  });
+});
+
+describe('POST /api/v1/privacy/webhook-callback', () => {
+  it('refuses unknown stores and bodies without the expected fields', async () => {
+    const body = JSON.stringify({ requestId: crypto.randomUUID(), storeId: crypto.randomUUID(), status: 'completed', records: 1 });
+    const response = await callbackRoute.action(args(new Request('http://localhost/api/v1/privacy/webhook-callback', { method: 'POST', body, headers: { 'x-leitstand-signature': signBody('x'.repeat(40), body) } })));
+    expect(response.status).toBe(404);
+    const malformed = await callbackRoute.action(args(new Request('http://localhost/api/v1/privacy/webhook-callback', { method: 'POST', body: '{"a":1}' })));
+    expect(malformed.status).toBe(400);
+  });
+});
