@@ -3,12 +3,17 @@ import * as audit from './audit';
 import * as table from './table';
 import * as auth from './auth';
 import * as cluster from './cluster';
+import * as tenants from './tenants';
+import * as gpu from './gpu';
+import * as guard from './guard';
+import * as models from './models';
+import * as privacy from './privacy';
 
 /**
  * Every message catalog, merged per language. Add an area by importing its module here;
  * a test checks that German has every English key.
  */
-const areas = [common, audit, table, auth, cluster] as const;
+const areas = [common, audit, table, auth, cluster, tenants, gpu, guard, models, privacy] as const;
 
 type Merge<T extends readonly { en: object }[]> = T[number]['en'];
 type AllKeys = keyof UnionToIntersection<Merge<typeof areas>>;

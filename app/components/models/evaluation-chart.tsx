@@ -1,0 +1,43 @@
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useT } from '~/i18n/use-t';
+
+export interface EvaluationPoint {
+  metric: string;
+  value: number;
+  dataset: string;
+  date: string;
+}
+
+const palette = ['#123c5a', '#b4541a', '#2f7d4a', '#7a3e9d', '#8a6d00', '#0f6f7a'];
+
+/** Evaluation results over time, one line per metric; the same numbers are in the table below it. */
+export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
+  const t = useT();
+  if (points.length === 0) return null;
+  const metrics = [...new Set(points.map((p) => `${p.metric} (${p.dataset})`))];
+  const dates = [...new Set(points.map((p) => p.date))].sort();
+  const data = dates.map((date) => {
+    const row: Record<string, string | number> = { date };
+    for (const p of points) if (p.date === date) row[`${p.metric} (${p.dataset})`] = p.value;
+    return row;
+  });
+  return (
+    <figure className="chart" aria-label={t('models.eval.chart')}>
+      <figcaption className="muted">{t('models.eval.chart')}</figcaption>
+      <div style={{ width: '100%', height: 260 }} role="img" aria-label={t('models.eval.chart')}>
+        <ResponsiveContainer>
+          <LineChart data={data} margin={{ left: 8, right: 24, top: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="date" />
+            <YAxis />
+            <Tooltip />
+            <Legend />
+            {metrics.map((m, i) => (
+              <Line key={m} type="monotone" dataKey={m} stroke={palette[i % palette.length]} connectNulls dot isAnimationActive={false} />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,30 @@
+import { type ActionFunctionArgs, json } from '@remix-run/node';
+import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
+import { abortCanary, deploymentJson, promoteCanary, readModelForm, startCanary, stepCanary } from '~/utils/models.server';
+
+export const handle = { permission: 'models:write' };
+
+/**
+ * POST /api/v1/models/deployments/:id/canary `{ action: start, versionId, weight, replicas?, reason }`,
+ * `{ action: step, weight, reason? }`, `{ action: promote, reason? }` or `{ action: abort, reason }`.
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  return apiWork(request, async () => {
+    const { actor } = await requirePermission(request, 'models:write');
+    if (request.method !== 'POST') return methodNotAllowed(['POST']);
+    const id = params.id ?? '';
+    const body = await readModelForm(request);
+    switch (body.action) {
+      case 'start':
+        return json({ deployment: deploymentJson((await startCanary(actor, id, body)).deployment) }, { status: 201 });
+      case 'step':
+        return json({ deployment: deploymentJson(await stepCanary(actor, id, body)) });
+      case 'promote':
+        return json({ deployment: deploymentJson(await promoteCanary(actor, id, body)) });
+      case 'abort':
+        return json({ deployment: deploymentJson(await abortCanary(actor, id, body)) });
+      default:
+        return json({ error: 'Say what to do: action is start, step, promote or abort.', fieldErrors: { action: ['start, step, promote or abort'] } }, { status: 400 });
+    }
+  });
+}

@@ -1,0 +1,338 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
+import { useEffect } from 'react';
+import { Field, FormError, Notice } from '~/components/auth/field';
+import { EventsTable } from '~/components/cluster/events-table';
+import { CsrfInput } from '~/components/csrf-input';
+import { Select } from '~/components/models/fields';
+import type { MessageKey } from '~/i18n/messages';
+import { formatWhen } from '~/components/models/format';
+import { useLocale, useT } from '~/i18n/use-t';
+import { requirePermission } from '~/utils/auth.server';
+import { loaderWork } from '~/utils/errors.server';
+import {
+  abortCanary,
+  deploymentJson,
+  deploymentManifestsYaml,
+  deploymentProgress,
+  getDeployment,
+  listDeploymentObjects,
+  listRollouts,
+  listVersions,
+  modelAction,
+  promoteCanary,
+  readModelForm,
+  rollbackDeployment,
+  startCanary,
+  stepCanary,
+  undeployModel,
+} from '~/utils/models.server';
+
+export const handle = { permission: 'models:read', actionPermission: 'models:write' };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.deployment.name ?? 'Deployment'} · Leitstand` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user } = await requirePermission(request, 'models:read');
+  return loaderWork(async () => {
+    const d = await getDeployment(params.id ?? '');
+    const [objects, rollouts, versions] = await Promise.all([listDeploymentObjects(d), listRollouts(d.id), listVersions(d.modelId)]);
+    const progress = await deploymentProgress(d, objects);
+    const labelOf = new Map(versions.map((v) => [v.id, v.label]));
+    return json({
+      deployment: { ...deploymentJson({ ...d, stableLabel: labelOf.get(d.stableVersionId) ?? null, canaryLabel: d.canaryVersionId ? (labelOf.get(d.canaryVersionId) ?? null) : null }), previousLabel: d.previousVersionId ? (labelOf.get(d.previousVersionId) ?? null) : null },
+      progress,
+      objects: objects.map((o) => ({ kind: o.kind, name: o.name, applied: o.appliedGeneration === o.generation, deleting: Boolean(o.deletionRequestedAt), error: o.lastError, drift: o.driftDescription })),
+      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: Object.keys(r.changes) })),
+      canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: `${v.label} (${v.stage})` })),
+      manifests: d.removedAt ? '' : await deploymentManifestsYaml(d),
+      canWrite: Boolean(user?.permissions.includes('models:write')),
+    });
+  });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { actor } = await requirePermission(request, 'models:write');
+  const id = params.id ?? '';
+  return modelAction(async () => {
+    const form = await readModelForm(request);
+    switch (form.intent) {
+      case 'canary-start':
+        await startCanary(actor, id, form);
+        break;
+      case 'canary-step':
+        await stepCanary(actor, id, form);
+        break;
+      case 'canary-promote':
+        await promoteCanary(actor, id, form);
+        break;
+      case 'canary-abort':
+        await abortCanary(actor, id, form);
+        break;
+      case 'rollback':
+        await rollbackDeployment(actor, id, form);
+        break;
+      case 'undeploy':
+        await undeployModel(actor, id, form);
+        break;
+      default:
+        return json({ ok: false as const, formError: 'Unknown action.', fieldErrors: {}, intent: '' }, { status: 400 });
+    }
+    return json({ ok: true as const, done: String(form.intent) });
+  });
+}
+
+type Result = { ok: true; done: string } | { ok: false; formError: string; fieldErrors: Record<string, string[]> };
+
+export default function DeploymentPage() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<Result>();
+  const navigation = useNavigation();
+  const revalidator = useRevalidator();
+  const t = useT();
+  const locale = useLocale();
+  const d = data.deployment;
+  const p = data.progress;
+  const busy = navigation.state === 'submitting';
+  const fe = result && !result.ok ? result.fieldErrors : {};
+  const settled = d.removedAt ? data.objects.length === 0 : p.ready;
+  // Live progress: re-read while the rollout moves (the controller works in the background).
+  useEffect(() => {
+    if (settled) return;
+    const timer = setInterval(() => {
+      if (revalidator.state === 'idle' && document.visibilityState === 'visible') revalidator.revalidate();
+    }, 1500);
+    return () => clearInterval(timer);
+  }, [settled, revalidator]);
+  return (
+    <>
+      <p>
+        <Link to={`/models/${encodeURIComponent(d.model ?? '')}`}>{d.model}</Link>
+      </p>
+      <h1>
+        {d.namespace}/{d.name}
+      </h1>
+      {result?.ok ? <Notice>{t(`models.done.${result.done}` as MessageKey)}</Notice> : null}
+      {result && !result.ok ? <FormError message={result.formError} /> : null}
+      <dl className="facts">
+        <dt>{t('models.deployment.engine')}</dt>
+        <dd>{d.engine}</dd>
+        <dt>{t('models.deployment.stable')}</dt>
+        <dd>{d.stableLabel}</dd>
+        <dt>{t('models.deployment.canary')}</dt>
+        <dd>{d.canaryLabel ? t('models.deployment.canaryShare', { label: d.canaryLabel, weight: d.canaryWeight }) : '—'}</dd>
+        <dt>{t('models.deployment.previous')}</dt>
+        <dd>{d.previousLabel ?? '—'}</dd>
+        <dt>{t('models.deployment.replicas')}</dt>
+        <dd>
+          {d.replicas} × {d.gpusPerReplica} GPU{d.gpuProduct ? ` (${d.gpuProduct})` : ''}, {d.cpu} CPU, {d.memory}
+        </dd>
+        <dt>{t('models.deployment.revision')}</dt>
+        <dd>{d.revision}</dd>
+      </dl>
+
+      <section className="card" aria-labelledby="progress-heading" aria-live="polite">
+        <h2 id="progress-heading">{t('models.progress.title')}</h2>
+        <p>
+          {d.removedAt ? (
+            <span className="badge">{t('models.progress.removed')}</span>
+          ) : p.ready ? (
+            <span className="badge badge-ok">{t('models.progress.ready')}</span>
+          ) : (
+            <span className="badge badge-warn">{t('models.progress.rolling')}</span>
+          )}
+        </p>
+        {p.clusterError ? <p className="alert alert-warn">{t('cluster.loadFailed', { reason: p.clusterError })}</p> : null}
+        {p.failures.length > 0 ? (
+          <div className="alert alert-error" role="alert">
+            <p>{t('models.progress.failures')}</p>
+            <ul>
+              {p.failures.map((f) => (
+                <li key={f}>{f}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        <div className="table-wrap" role="region" aria-label={t('models.progress.tracks')} tabIndex={0}>
+          <table>
+            <caption>{t('models.progress.tracks')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('models.progress.track')}</th>
+                <th scope="col">{t('models.progress.applied')}</th>
+                <th scope="col" className="num">{t('models.progress.desired')}</th>
+                <th scope="col" className="num">{t('models.progress.updated')}</th>
+                <th scope="col" className="num">{t('models.progress.readyCount')}</th>
+                <th scope="col" className="num">{t('models.progress.available')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.tracks.map((tr) => (
+                <tr key={tr.track}>
+                  <td>{t(`models.progress.track.${tr.track}` as MessageKey)}</td>
+                  <td>{tr.applied ? t('models.yes') : t('models.no')}</td>
+                  <td className="num">{tr.desired}</td>
+                  <td className="num">{tr.updated}</td>
+                  <td className="num">{tr.ready}</td>
+                  <td className="num">{tr.available}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="table-wrap" role="region" aria-label={t('models.progress.pods')} tabIndex={0}>
+          <table>
+            <caption>{t('models.progress.pods')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('models.progress.pod')}</th>
+                <th scope="col">{t('models.progress.track')}</th>
+                <th scope="col">{t('models.version.label')}</th>
+                <th scope="col">{t('models.progress.node')}</th>
+                <th scope="col">{t('models.progress.phase')}</th>
+                <th scope="col">{t('models.progress.podReady')}</th>
+                <th scope="col">{t('models.progress.problem')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.pods.map((pod) => (
+                <tr key={pod.name}>
+                  <td>{pod.name}</td>
+                  <td>{pod.track}</td>
+                  <td>{pod.version}</td>
+                  <td>{pod.node ?? '—'}</td>
+                  <td>{pod.phase}</td>
+                  <td>{pod.ready ? t('models.yes') : t('models.no')}</td>
+                  <td>{pod.problem ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <h3>{t('cluster.events')}</h3>
+        <EventsTable events={p.events} caption={t('cluster.events')} />
+      </section>
+
+      {data.canWrite && !d.removedAt ? (
+        <section className="card" aria-labelledby="actions-heading">
+          <h2 id="actions-heading">{t('models.rollout.actions')}</h2>
+          {d.canaryVersionId ? (
+            <>
+              <Form method="post" className="inline-form">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="canary-step" />
+                <Field name="weight" idPrefix="step-" label={t('models.canary.weight')} type="number" defaultValue={String(Math.min(99, d.canaryWeight * 2 || 10))} errors={fe.weight} />
+                <button type="submit" disabled={busy}>
+                  {t('models.canary.step')}
+                </button>
+              </Form>
+              <Form method="post" className="inline-form">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="canary-promote" />
+                <button type="submit" disabled={busy}>
+                  {t('models.canary.promote')}
+                </button>
+              </Form>
+              <Form method="post" className="inline-form">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="canary-abort" />
+                <Field name="reason" idPrefix="abort-" label={t('models.rollout.reason')} errors={fe.reason} />
+                <button type="submit" className="danger" disabled={busy}>
+                  {t('models.canary.abort')}
+                </button>
+              </Form>
+            </>
+          ) : data.canaryCandidates.length > 0 ? (
+            <Form method="post" className="stack">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="canary-start" />
+              <h3>{t('models.canary.start')}</h3>
+              <Select name="versionId" idPrefix="canary-" label={t('models.deploy.version')} options={data.canaryCandidates} errors={fe.versionId} />
+              <Field name="weight" idPrefix="canary-" label={t('models.canary.weight')} type="number" defaultValue="10" errors={fe.weight} />
+              <Field name="replicas" idPrefix="canary-" label={t('models.canary.replicas')} type="number" defaultValue="1" errors={fe.replicas} />
+              <Field name="reason" idPrefix="canary-" label={t('models.rollout.reason')} errors={fe.reason} />
+              <button type="submit" disabled={busy}>
+                {t('models.canary.startButton')}
+              </button>
+            </Form>
+          ) : null}
+          {fe.placement ? (
+            <div className="alert alert-warn" role="alert">
+              <ul>
+                {fe.placement.map((r) => (
+                  <li key={r}>{r}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {d.previousVersionId ? (
+            <Form method="post" className="inline-form">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="rollback" />
+              <Field name="reason" idPrefix="rollback-" label={t('models.rollout.reason')} errors={fe.reason} />
+              <button type="submit" className="danger" disabled={busy}>
+                {t('models.rollback', { label: d.previousLabel ?? '' })}
+              </button>
+            </Form>
+          ) : null}
+          <Form method="post" className="inline-form">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="undeploy" />
+            <Field name="reason" idPrefix="undeploy-" label={t('models.rollout.reason')} errors={fe.reason} />
+            <button type="submit" className="danger" disabled={busy}>
+              {t('models.undeploy')}
+            </button>
+          </Form>
+        </section>
+      ) : null}
+
+      <h2>{t('models.rollout.history')}</h2>
+      <div className="table-wrap" role="region" aria-label={t('models.rollout.history')} tabIndex={0}>
+        <table>
+          <caption className="visually-hidden">{t('models.rollout.history')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('models.rollout.when')}</th>
+              <th scope="col">{t('models.rollout.who')}</th>
+              <th scope="col">{t('models.rollout.what')}</th>
+              <th scope="col">{t('models.rollout.versions')}</th>
+              <th scope="col">{t('models.rollout.reason')}</th>
+              <th scope="col">{t('models.rollout.changed')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.rollouts.map((r) => (
+              <tr key={r.id}>
+                <td className="nowrap">{formatWhen(r.at, locale)}</td>
+                <td>{r.actor}</td>
+                <td>{t(`models.rollout.kind.${r.kind}` as MessageKey, { weight: r.weight })}</td>
+                <td>{[r.from, r.to].filter(Boolean).join(' → ')}</td>
+                <td>{r.reason}</td>
+                <td>{r.changes.join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>{t('models.objects')}</h2>
+      <ul>
+        {data.objects.map((o) => (
+          <li key={`${o.kind}/${o.name}`}>
+            {o.kind} {o.name}: {o.deleting ? t('models.objects.deleting') : o.applied ? t('models.objects.applied') : t('models.objects.pending')}
+            {o.error ? ` — ${o.error}` : ''}
+            {o.drift ? ` — ${o.drift}` : ''}
+          </li>
+        ))}
+      </ul>
+      {data.manifests ? (
+        <details>
+          <summary>{t('models.manifests')}</summary>
+          <pre tabIndex={0}>
+            <code>{data.manifests}</code>
+          </pre>
+        </details>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,153 @@
+import { json } from '@remix-run/node';
+import { z } from 'zod';
+import { parseForm } from './form.server';
+import { errorResponse } from './errors.server';
+import { isAppError } from '../../server/core/errors';
+import type { DeploymentProgress, ModelDeployment, ModelVersion, PlacementCheck } from '../../server/models';
+
+/*
+ * The Remix adapter of the models context: route modules import server code only from here.
+ * Mutations read their body with readModelForm (CSRF checked, any fields), then hand it to a
+ * server function that parses it with the context's own schemas.
+ */
+export {
+  abortCanary,
+  addEvaluations,
+  checkDeploymentPlacement,
+  createModel,
+  decidePromotion,
+  deployModel,
+  deploymentProgress,
+  engineFormats,
+  engineLabel,
+  findVersion,
+  getDeployment,
+  getModel,
+  getVersionDetail,
+  inferenceEngines,
+  listDeploymentObjects,
+  listDeployments,
+  listModels,
+  listPromotions,
+  listRollouts,
+  listVersions,
+  modelFormats,
+  modelSortKeys,
+  modelStages,
+  promoteCanary,
+  quantizations,
+  registerVersion,
+  renderDeploymentObjects,
+  requestPromotion,
+  rollbackDeployment,
+  setVersionStage,
+  stageTransitions,
+  startCanary,
+  stepCanary,
+  undeployModel,
+  updateModel,
+  versionView,
+} from '../../server/models';
+export type { ModelSortKey, ModelStage } from '../../server/models';
+export { listTenants } from '../../server/tenants';
+export { getGpuInventory, listPools } from '../../server/gpu';
+
+/** A mutation's fields (form or JSON), after the CSRF check; the server function validates them. */
+export async function readModelForm(request: Request): Promise<Record<string, unknown>> {
+  return parseForm(request, z.record(z.string(), z.unknown()));
+}
+
+/**
+ * Runs a page action: refused input (400), conflicts (409) and refused approvals (403, e.g.
+ * four eyes) come back as data the form shows; other typed errors go to the error boundary.
+ */
+export async function modelAction<T>(work: () => Promise<T>): Promise<T | Response> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof Response) throw error;
+    if (!isAppError(error)) throw error;
+    if ([400, 403, 409].includes(error.status)) {
+      const fieldErrors = 'fieldErrors' in error ? (error.fieldErrors as Record<string, string[]>) : {};
+      return json({ ok: false as const, formError: error.message, fieldErrors }, { status: error.status });
+    }
+    throw errorResponse(error);
+  }
+}
+
+/** A version as JSON for pages and the API. */
+export function versionJson(v: ModelVersion) {
+  return {
+    id: v.id,
+    label: v.label,
+    artifactUri: v.artifactUri,
+    format: v.format,
+    quantization: v.quantization,
+    parameterCount: v.parameterCount,
+    contextLength: v.contextLength,
+    sizeBytes: v.sizeBytes,
+    sha256: v.sha256,
+    datasets: v.datasets,
+    stage: v.stage,
+    stageChangedAt: v.stageChangedAt.toISOString(),
+    createdBy: v.createdBy,
+    createdAt: v.createdAt.toISOString(),
+  };
+}
+
+/** A deployment as JSON for pages and the API. */
+export function deploymentJson(d: ModelDeployment & { modelName?: string; stableLabel?: string | null; canaryLabel?: string | null }) {
+  return {
+    id: d.id,
+    model: d.modelName ?? null,
+    name: d.name,
+    namespace: d.namespace,
+    tenant: d.tenant,
+    engine: d.engine,
+    settings: d.settings,
+    replicas: d.replicas,
+    gpusPerReplica: d.gpusPerReplica,
+    gpuProduct: d.gpuProduct,
+    pool: d.pool,
+    cpu: d.cpu,
+    memory: d.memory,
+    stableVersionId: d.stableVersionId,
+    stableLabel: d.stableLabel ?? null,
+    previousVersionId: d.previousVersionId,
+    canaryVersionId: d.canaryVersionId,
+    canaryLabel: d.canaryLabel ?? null,
+    canaryWeight: d.canaryWeight,
+    canaryReplicas: d.canaryReplicas,
+    revision: d.revision,
+    removedAt: d.removedAt?.toISOString() ?? null,
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}
+
+/** A placement check as JSON: the estimate with its parts and the planner's answer. */
+export function placementJson(check: PlacementCheck) {
+  const o = check.outcome;
+  return {
+    estimate: check.estimate,
+    fits: o.checked ? o.result.fits : false,
+    checked: o.checked,
+    reasons: o.checked ? (o.result.fits ? [] : o.result.reasons) : [o.reason],
+    notes: o.checked && o.result.fits ? o.result.notes : [],
+    assignments: o.checked && o.result.fits ? o.result.assignments : [],
+    alternatives: o.checked && !o.result.fits ? o.result.alternatives.map((a) => ({ description: a.description, nodes: [...new Set(a.assignments.map((x) => x.node))] })) : [],
+  };
+}
+
+/** Progress as JSON (dates as strings). */
+export function progressJson(p: DeploymentProgress) {
+  return { ...p };
+}
+
+/** The rendered objects of a deployment as YAML documents (what the controller applies). */
+export async function deploymentManifestsYaml(d: ModelDeployment): Promise<string> {
+  const { stringify } = await import('yaml');
+  const { getDb } = await import('../../db/client');
+  const { renderDeploymentObjects } = await import('../../server/models');
+  const objects = await renderDeploymentObjects(getDb(), d);
+  return [...objects.deployments, ...objects.services, objects.route].map((o) => stringify(o)).join('---\n');
+}

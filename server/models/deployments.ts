@@ -1,0 +1,432 @@
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { type Executor, type Tx, getDb } from '../../db/client';
+import { type RolloutKind, modelDeployments, modelRollouts, modelVersions, models } from '../../db/schema/models';
+import { type AuditActor, recordAudit } from '../audit';
+import { getConfig } from '../config';
+import { ConflictError, InputError, NotFoundError } from '../core/errors';
+import { type DesiredObjectRow, type ObjectRef, deleteDesired, getDesired, listDesired, renderNamespace, setDesired } from '../kube';
+import { getTenant } from '../tenants';
+import { engineProblem } from './engines';
+import { type ModelObjects, objectName, renderModelObjects } from './manifests';
+import { type PlacementCheck, checkPlacement, placementFits, placementReasons, podPlacement } from './placement';
+import { type ModelVersion, getVersionById } from './registry';
+import { canaryStartSchema, canaryStepSchema, deploymentSchema, parseModelInput, reasonSchema } from './validation';
+
+export type ModelDeployment = typeof modelDeployments.$inferSelect;
+export type ModelRollout = typeof modelRollouts.$inferSelect;
+
+/** The desired-state owner of a deployment's objects. */
+export const ownerOf = (d: Pick<ModelDeployment, 'id'>) => ({ context: 'models', id: d.id });
+/** Owner of the shared platform namespace when no other context declared it. */
+const PLATFORM_NAMESPACE_OWNER = { context: 'models', id: 'platform-namespace' };
+
+/** Stages a version may be in to serve as the stable track (rollback may return to a deprecated one). */
+const stableStages = new Set(['production']);
+const rollbackStages = new Set(['production', 'deprecated']);
+const canaryStages = new Set(['staging', 'production']);
+
+export class PlacementError extends InputError {
+  constructor(
+    readonly check: PlacementCheck,
+    what: string,
+  ) {
+    super(`${what} does not fit: ${placementReasons(check).join(' ')}`, { placement: placementReasons(check) });
+  }
+}
+
+/** Where a target ("platform" or "tenant:<slug>") deploys to. */
+export async function resolveTarget(target: string, db: Executor): Promise<{ namespace: string; tenant: string | null }> {
+  if (target === 'platform') return { namespace: getConfig().platformNamespace, tenant: null };
+  const slug = target.slice('tenant:'.length);
+  try {
+    const { tenant } = await getTenant(slug, db);
+    if (tenant.status !== 'active') throw new InputError('Some fields need attention.', { target: [`Tenant ${slug} is archived.`] });
+    return { namespace: tenant.namespace, tenant: tenant.slug };
+  } catch (error) {
+    if (error instanceof Error && error.name === 'NotFoundError') throw new InputError('Some fields need attention.', { target: [`There is no tenant called ${slug}.`] });
+    throw error;
+  }
+}
+
+function manifestVersion(v: ModelVersion) {
+  return {
+    id: v.id,
+    label: v.label,
+    artifactUri: v.artifactUri,
+    format: v.format,
+    quantization: v.quantization,
+    contextLength: v.contextLength,
+    sizeBytes: v.sizeBytes,
+    sha256: v.sha256,
+  };
+}
+
+/** Renders a deployment's objects from its row (and versions), for desired state and the manifest view. */
+export async function renderDeploymentObjects(db: Executor, d: ModelDeployment): Promise<ModelObjects> {
+  const [model] = await db.select({ name: models.name }).from(models).where(eq(models.id, d.modelId));
+  const stable = await getVersionById(db, d.stableVersionId);
+  const canary = d.canaryVersionId ? await getVersionById(db, d.canaryVersionId) : null;
+  const config = getConfig();
+  return renderModelObjects({
+    modelName: model!.name,
+    name: d.name,
+    namespace: d.namespace,
+    engine: d.engine,
+    settings: d.settings,
+    replicas: d.replicas,
+    gpusPerReplica: d.gpusPerReplica,
+    cpu: d.cpu,
+    memory: d.memory,
+    placement: await podPlacement(db, d),
+    stable: manifestVersion(stable),
+    canary: canary ? { version: manifestVersion(canary), replicas: d.canaryReplicas, weight: d.canaryWeight } : null,
+    registry: config.modelImageRegistry,
+    gatewayNamespace: config.gatewayNamespace,
+  });
+}
+
+/**
+ * Writes the deployment's objects as desired state (in the caller's transaction): the
+ * platform namespace when nobody declares it, each track's Deployment and Service, the
+ * HTTPRoute; a canary's objects are marked for deletion when no canary runs.
+ */
+async function writeDesired(tx: Tx, d: ModelDeployment): Promise<void> {
+  const owner = ownerOf(d);
+  if (!d.tenant) {
+    const ns: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name: d.namespace };
+    const existing = await getDesired(tx, ns);
+    if (!existing || (existing.ownerContext === PLATFORM_NAMESPACE_OWNER.context && existing.ownerId === PLATFORM_NAMESPACE_OWNER.id)) {
+      await setDesired(tx, { owner: PLATFORM_NAMESPACE_OWNER, manifest: renderNamespace({ name: d.namespace, labels: { 'leitstand.io/purpose': 'model-serving' } }) });
+    }
+  }
+  const objects = await renderDeploymentObjects(tx, d);
+  for (const manifest of [...objects.deployments, ...objects.services, objects.route]) await setDesired(tx, { owner, manifest });
+  if (!d.canaryVersionId) {
+    const name = objectName(d.name, 'canary');
+    await deleteDesired(tx, { owner, ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: d.namespace, name } });
+    await deleteDesired(tx, { owner, ref: { apiVersion: 'v1', kind: 'Service', namespace: d.namespace, name } });
+  }
+}
+
+function deploymentView(d: ModelDeployment) {
+  return {
+    name: d.name,
+    namespace: d.namespace,
+    engine: d.engine,
+    settings: d.settings,
+    replicas: d.replicas,
+    gpusPerReplica: d.gpusPerReplica,
+    gpuProduct: d.gpuProduct,
+    pool: d.pool,
+    cpu: d.cpu,
+    memory: d.memory,
+    stableVersionId: d.stableVersionId,
+    canaryVersionId: d.canaryVersionId,
+    canaryWeight: d.canaryWeight,
+    canaryReplicas: d.canaryReplicas,
+    revision: d.revision,
+  };
+}
+
+function changesOf(before: Partial<ModelDeployment> | null, after: ModelDeployment): Record<string, [unknown, unknown]> {
+  const out: Record<string, [unknown, unknown]> = {};
+  const a = deploymentView(after) as Record<string, unknown>;
+  const b = (before ? deploymentView(before as ModelDeployment) : {}) as Record<string, unknown>;
+  for (const key of Object.keys(a)) {
+    if (key === 'revision') continue;
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = [b[key] ?? null, a[key]];
+  }
+  return out;
+}
+
+async function recordRollout(
+  tx: Tx,
+  actor: AuditActor,
+  kind: RolloutKind,
+  before: ModelDeployment | null,
+  after: ModelDeployment,
+  reason: string,
+  versions: { from: string | null; to: string | null },
+): Promise<ModelRollout> {
+  const [row] = await tx
+    .insert(modelRollouts)
+    .values({
+      deploymentId: after.id,
+      revision: after.revision,
+      kind,
+      fromVersionId: versions.from,
+      toVersionId: versions.to,
+      canaryWeight: after.canaryWeight,
+      reason,
+      changes: changesOf(before, after),
+      actorId: actor.id,
+      actorName: actor.name,
+    })
+    .returning();
+  await recordAudit(tx, {
+    actor,
+    action: `model.deployment.${kind}`,
+    targetType: 'model-deployment',
+    targetId: `${after.namespace}/${after.name}`,
+    before: before ? deploymentView(before) : null,
+    after: { ...deploymentView(after), reason },
+  });
+  return row!;
+}
+
+async function lockDeployment(tx: Tx, id: string): Promise<ModelDeployment> {
+  const [row] = await tx.select().from(modelDeployments).where(eq(modelDeployments.id, id)).for('update');
+  if (!row || row.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  return row;
+}
+
+async function update(tx: Tx, d: ModelDeployment, patch: Partial<ModelDeployment>): Promise<ModelDeployment> {
+  const [row] = await tx
+    .update(modelDeployments)
+    .set({ ...patch, revision: d.revision + 1, updatedAt: sql`now()` })
+    .where(eq(modelDeployments.id, d.id))
+    .returning();
+  return row!;
+}
+
+function requireVersionOf(model: { id: string; name: string }, version: ModelVersion, field: string): void {
+  if (version.modelId !== model.id) throw new InputError('Some fields need attention.', { [field]: [`That version belongs to another model, not ${model.name}.`] });
+}
+
+/** Sizing parsed from a deployment form, the version, and the target (shared by the check and the deployment). */
+export async function prepareDeployment(modelName: string, input: unknown, db: Executor = getDb()) {
+  const data = parseModelInput(deploymentSchema(), input);
+  const [model] = await db.select().from(models).where(eq(models.name, modelName));
+  if (!model) throw new NotFoundError(`There is no model called ${modelName}.`);
+  let version: ModelVersion;
+  try {
+    version = await getVersionById(db, data.versionId);
+  } catch {
+    throw new InputError('Some fields need attention.', { versionId: ['Choose a version of this model.'] });
+  }
+  requireVersionOf(model, version, 'versionId');
+  const problem = engineProblem(data.engine, version);
+  if (problem) throw new InputError('Some fields need attention.', { engine: [problem] });
+  const target = await resolveTarget(data.target, db);
+  const settings = {
+    ...(data.tensorParallelSize ? { tensorParallelSize: data.tensorParallelSize } : {}),
+    ...(data.maxModelLen ? { maxModelLen: data.maxModelLen } : {}),
+    ...(data.gpuMemoryUtilization ? { gpuMemoryUtilization: data.gpuMemoryUtilization } : {}),
+    ...(data.extraArgs.length ? { extraArgs: data.extraArgs } : {}),
+  };
+  if (settings.tensorParallelSize && data.gpusPerReplica > 0 && settings.tensorParallelSize > data.gpusPerReplica) {
+    throw new InputError('Some fields need attention.', { tensorParallelSize: [`Tensor parallelism of ${settings.tensorParallelSize} needs as many GPUs per replica (${data.gpusPerReplica} requested).`] });
+  }
+  if (settings.maxModelLen && settings.maxModelLen > version.contextLength) {
+    throw new InputError('Some fields need attention.', { maxModelLen: [`${version.label} supports at most ${version.contextLength.toLocaleString('en')} tokens.`] });
+  }
+  return { data, model, version, target, settings };
+}
+
+/** The placement check for a deployment form, without changing anything. */
+export async function checkDeploymentPlacement(modelName: string, input: unknown, db: Executor = getDb()): Promise<PlacementCheck> {
+  const { data, version, target, settings } = await prepareDeployment(modelName, input, db);
+  return checkPlacement({ engine: data.engine, settings, version, replicas: data.replicas, gpusPerReplica: data.gpusPerReplica, gpuProduct: data.gpuProduct, pool: data.pool, tenant: target.tenant, cpu: data.cpu, memory: data.memory }, db);
+}
+
+/**
+ * Deploys a production version with an engine: checks placement first (refused with the
+ * reasons and alternatives when it does not fit), then writes the objects as desired state,
+ * the rollout record and the audit event in one transaction. The controller applies them.
+ */
+export async function deployModel(actor: AuditActor, modelName: string, input: unknown): Promise<{ deployment: ModelDeployment; placement: PlacementCheck }> {
+  const { data, model, version, target, settings } = await prepareDeployment(modelName, input);
+  if (!stableStages.has(version.stage)) {
+    throw new InputError('Some fields need attention.', { versionId: [`${version.label} is ${version.stage}; only production versions are deployed (run others as a canary).`] });
+  }
+  const name = data.name ?? model.name;
+  const placement = await checkPlacement({ engine: data.engine, settings, version, replicas: data.replicas, gpusPerReplica: data.gpusPerReplica, gpuProduct: data.gpuProduct, pool: data.pool, tenant: target.tenant, cpu: data.cpu, memory: data.memory });
+  if (!placementFits(placement)) throw new PlacementError(placement, `${data.replicas} × ${name}`);
+  const deployment = await getDb().transaction(async (tx) => {
+    const [clash] = await tx
+      .select({ id: modelDeployments.id })
+      .from(modelDeployments)
+      .where(and(eq(modelDeployments.namespace, target.namespace), eq(modelDeployments.name, name), isNull(modelDeployments.removedAt)));
+    if (clash) throw new InputError('Some fields need attention.', { name: [`${target.namespace} has a deployment called ${name} already; choose another name.`] });
+    const [row] = await tx
+      .insert(modelDeployments)
+      .values({
+        modelId: model.id,
+        name,
+        namespace: target.namespace,
+        tenant: target.tenant,
+        engine: data.engine,
+        settings,
+        replicas: data.replicas,
+        gpusPerReplica: data.gpusPerReplica,
+        gpuProduct: data.gpuProduct ?? null,
+        pool: data.pool ?? null,
+        cpu: data.cpu,
+        memory: data.memory,
+        stableVersionId: version.id,
+        createdBy: actor.name,
+      })
+      .returning();
+    await writeDesired(tx, row!);
+    await recordRollout(tx, actor, 'deploy', null, row!, data.reason || `deploy ${version.label}`, { from: null, to: version.id });
+    return row!;
+  });
+  return { deployment, placement };
+}
+
+/** Starts a canary: the version runs beside the stable one and gets `weight` % of the requests. */
+export async function startCanary(actor: AuditActor, deploymentId: string, input: unknown): Promise<{ deployment: ModelDeployment; placement: PlacementCheck }> {
+  const data = parseModelInput(canaryStartSchema(), input);
+  const db = getDb();
+  const [current] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, deploymentId));
+  if (!current || current.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  let version: ModelVersion;
+  try {
+    version = await getVersionById(db, data.versionId);
+  } catch {
+    throw new InputError('Some fields need attention.', { versionId: ['Choose a version of this model.'] });
+  }
+  const [model] = await db.select().from(models).where(eq(models.id, current.modelId));
+  requireVersionOf(model!, version, 'versionId');
+  if (version.id === current.stableVersionId) throw new InputError('Some fields need attention.', { versionId: [`${version.label} is the stable version already.`] });
+  if (!canaryStages.has(version.stage)) throw new InputError('Some fields need attention.', { versionId: [`${version.label} is ${version.stage}; a canary runs a staging or production version.`] });
+  const problem = engineProblem(current.engine, version);
+  if (problem) throw new InputError('Some fields need attention.', { versionId: [problem] });
+  const placement = await checkPlacement({
+    engine: current.engine,
+    settings: current.settings,
+    version,
+    replicas: data.replicas,
+    gpusPerReplica: current.gpusPerReplica,
+    gpuProduct: current.gpuProduct,
+    pool: current.pool,
+    tenant: current.tenant,
+    cpu: current.cpu,
+    memory: current.memory,
+  });
+  if (!placementFits(placement)) throw new PlacementError(placement, `A canary of ${version.label}`);
+  const deployment = await db.transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    if (d.canaryVersionId) throw new ConflictError('A canary runs already: promote or abort it first.');
+    const after = await update(tx, d, { canaryVersionId: version.id, canaryWeight: data.weight, canaryReplicas: data.replicas });
+    await writeDesired(tx, after);
+    await recordRollout(tx, actor, 'canary-start', d, after, data.reason, { from: d.stableVersionId, to: version.id });
+    return after;
+  });
+  return { deployment, placement };
+}
+
+/** Changes the canary's share of the requests. */
+export async function stepCanary(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
+  const data = parseModelInput(canaryStepSchema(), input);
+  return getDb().transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
+    if (d.canaryWeight === data.weight) throw new ConflictError(`The canary gets ${data.weight} % already.`);
+    const after = await update(tx, d, { canaryWeight: data.weight });
+    await writeDesired(tx, after);
+    await recordRollout(tx, actor, 'canary-step', d, after, data.reason || `canary ${d.canaryWeight} % → ${data.weight} %`, { from: d.stableVersionId, to: d.canaryVersionId });
+    return after;
+  });
+}
+
+/** Makes the canary the stable version (it must be in production): the stable track rolls to it, the canary's objects go. */
+export async function promoteCanary(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
+  const data = parseModelInput(reasonSchema(false), input);
+  return getDb().transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
+    const canary = await getVersionById(tx, d.canaryVersionId);
+    if (!stableStages.has(canary.stage)) {
+      throw new ConflictError(`${canary.label} is ${canary.stage}; it must be approved for production before it takes all traffic.`);
+    }
+    const after = await update(tx, d, { stableVersionId: canary.id, previousVersionId: d.stableVersionId, canaryVersionId: null, canaryWeight: 0 });
+    await writeDesired(tx, after);
+    await recordRollout(tx, actor, 'canary-promote', d, after, data.reason || `promote canary ${canary.label}`, { from: d.stableVersionId, to: canary.id });
+    return after;
+  });
+}
+
+/** Stops the canary: all requests go to the stable version again, the canary's objects go. */
+export async function abortCanary(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
+  const data = parseModelInput(reasonSchema(true), input);
+  return getDb().transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
+    const after = await update(tx, d, { canaryVersionId: null, canaryWeight: 0 });
+    await writeDesired(tx, after);
+    await recordRollout(tx, actor, 'canary-abort', d, after, data.reason, { from: d.canaryVersionId, to: d.stableVersionId });
+    return after;
+  });
+}
+
+/** One action back to the version that was stable before (a running canary is stopped too). */
+export async function rollbackDeployment(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
+  const data = parseModelInput(reasonSchema(true), input);
+  return getDb().transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    if (!d.previousVersionId) throw new ConflictError('There is no earlier version to roll back to.');
+    const previous = await getVersionById(tx, d.previousVersionId);
+    if (!rollbackStages.has(previous.stage)) throw new ConflictError(`${previous.label} is ${previous.stage}; it cannot serve again.`);
+    const after = await update(tx, d, { stableVersionId: previous.id, previousVersionId: d.stableVersionId, canaryVersionId: null, canaryWeight: 0 });
+    await writeDesired(tx, after);
+    await recordRollout(tx, actor, 'rollback', d, after, data.reason, { from: d.stableVersionId, to: previous.id });
+    return after;
+  });
+}
+
+/** Removes a deployment: its objects are deleted by the controller; the record and history stay. */
+export async function undeployModel(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
+  const data = parseModelInput(reasonSchema(true), input);
+  return getDb().transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    await deleteDesired(tx, { owner: ownerOf(d) });
+    const after = await update(tx, d, { removedAt: new Date(), canaryVersionId: null, canaryWeight: 0 });
+    await recordRollout(tx, actor, 'undeploy', d, after, data.reason, { from: d.stableVersionId, to: null });
+    return after;
+  });
+}
+
+/** Deployments (not removed) of one model, or of all models; with version labels. */
+export async function listDeployments(filter: { modelId?: string } = {}, db: Executor = getDb()) {
+  const rows = await db
+    .select({ deployment: modelDeployments, modelName: models.name })
+    .from(modelDeployments)
+    .innerJoin(models, eq(models.id, modelDeployments.modelId))
+    .where(and(isNull(modelDeployments.removedAt), filter.modelId ? eq(modelDeployments.modelId, filter.modelId) : undefined))
+    .orderBy(desc(modelDeployments.updatedAt));
+  const ids = [...new Set(rows.flatMap((r) => [r.deployment.stableVersionId, r.deployment.canaryVersionId].filter((x): x is string => Boolean(x))))];
+  const labels = ids.length ? await db.select({ id: modelVersions.id, label: modelVersions.label }).from(modelVersions).where(inArray(modelVersions.id, ids)) : [];
+  const labelOf = new Map(labels.map((l) => [l.id, l.label]));
+  return rows.map((r) => ({
+    ...r.deployment,
+    modelName: r.modelName,
+    stableLabel: labelOf.get(r.deployment.stableVersionId) ?? null,
+    canaryLabel: r.deployment.canaryVersionId ? (labelOf.get(r.deployment.canaryVersionId) ?? null) : null,
+  }));
+}
+
+/** A deployment by id with its model name; NotFoundError when missing. */
+export async function getDeployment(id: string, db: Executor = getDb()) {
+  const [row] = await db
+    .select({ deployment: modelDeployments, modelName: models.name })
+    .from(modelDeployments)
+    .innerJoin(models, eq(models.id, modelDeployments.modelId))
+    .where(eq(modelDeployments.id, id));
+  if (!row) throw new NotFoundError('There is no such model deployment.');
+  return { ...row.deployment, modelName: row.modelName };
+}
+
+/** The rollout history of a deployment, newest first, with version labels. */
+export async function listRollouts(deploymentId: string, db: Executor = getDb()) {
+  const rows = await db.select().from(modelRollouts).where(eq(modelRollouts.deploymentId, deploymentId)).orderBy(desc(modelRollouts.createdAt), desc(modelRollouts.revision));
+  const ids = [...new Set(rows.flatMap((r) => [r.fromVersionId, r.toVersionId].filter((x): x is string => Boolean(x))))];
+  const labels = ids.length ? await db.select({ id: modelVersions.id, label: modelVersions.label }).from(modelVersions).where(inArray(modelVersions.id, ids)) : [];
+  const labelOf = new Map(labels.map((l) => [l.id, l.label]));
+  return rows.map((r) => ({ ...r, fromLabel: r.fromVersionId ? (labelOf.get(r.fromVersionId) ?? null) : null, toLabel: r.toVersionId ? (labelOf.get(r.toVersionId) ?? null) : null }));
+}
+
+/** The desired objects of a deployment with what the controller observed. */
+export function listDeploymentObjects(d: Pick<ModelDeployment, 'id'>, db: Executor = getDb()): Promise<DesiredObjectRow[]> {
+  return listDesired(db, { owner: ownerOf(d) });
+}
