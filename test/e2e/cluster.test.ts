@@ -1,0 +1,40 @@
+import { expectAccessible, skipBrowserSuites } from '../support/e2e/browser';
+import { useLeitstand } from '../support/e2e/fixture';
+import { adminPage, t, visit } from '../support/e2e/flows';
+
+describe.skipIf(skipBrowserSuites())('cluster, GPU and tenant pages', () => {
+  const e2e = useLeitstand();
+
+  it('shows the simulated cluster with its leader and says that it is simulated', async () => {
+    const page = await adminPage(e2e, '/cluster');
+    await page.getByRole('heading', { name: t('cluster.title'), level: 1 }).waitFor();
+    await page.getByText(t('common.simulatedCluster')).waitFor();
+    await page.getByText(t('cluster.kind.simulated')).waitFor();
+    await expectAccessible(page, 'cluster overview');
+  });
+
+  it('lists GPU nodes, filters them by product, and opens a node', async () => {
+    const page = await adminPage(e2e, '/gpus');
+    const table = page.getByRole('table', { name: t('gpus.caption') });
+    await expect.poll(() => table.innerText()).toContain('NVIDIA-H100-80GB-HBM3');
+    await expectAccessible(page, 'GPU inventory');
+    await page.getByLabel(t('gpus.filter.product')).selectOption('NVIDIA-L40S');
+    await page.getByRole('button', { name: t('table.applyFilters') }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('product')).toBe('NVIDIA-L40S');
+    await expect.poll(() => table.innerText()).not.toContain('H100');
+    const firstNode = table.locator('tbody').getByRole('link').first();
+    const name = (await firstNode.innerText()).trim();
+    await firstNode.click();
+    await page.getByRole('heading', { name: t('node.title', { name }), level: 1 }).waitFor();
+    await expectAccessible(page, 'node detail');
+  });
+
+  it('renders the allocation, planner and tenant pages accessibly', async () => {
+    const page = await adminPage(e2e, '/');
+    for (const path of ['/gpus/allocation', '/gpus/planner', '/gpus/pools', '/tenants']) {
+      await visit(page, path);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await expectAccessible(page, path);
+    }
+  });
+});
