@@ -43,8 +43,12 @@ export async function waitForHydration(page: Page): Promise<void> {
 
 /** Fills the sign-in form and submits it; does not judge the outcome. */
 export async function submitSignIn(page: Page, username: string, password: string): Promise<void> {
-  if (!new URL(page.url()).pathname.startsWith('/sign-in')) await visit(page, '/sign-in');
-  await page.getByLabel(t('auth.field.username'), { exact: true }).fill(username);
+  const usernameField = page.getByLabel(t('auth.field.username'), { exact: true });
+  // After a sign-out the page may still be on its way to /sign-in: load it afresh then.
+  if (!new URL(page.url()).pathname.startsWith('/sign-in') || !(await usernameField.isVisible())) {
+    await visit(page, '/sign-in');
+  }
+  await usernameField.fill(username);
   await page.getByLabel(t('auth.field.password'), { exact: true }).fill(password);
   await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/sign-in'),

@@ -226,8 +226,14 @@ describe('defaulting and metadata', () => {
     const d = await h.apps.readNamespacedDeployment({ namespace: 'crud', name: 'defaults' });
     const res = await h.raw('PUT', '/apis/apps/v1/namespaces/crud/deployments/defaults', { ...d, metadata: { name: 'defaults' }, status: { replicas: 99 } });
     expect(res.body.status.replicas).not.toBe(99);
-    const cur = (await h.raw('GET', '/apis/apps/v1/namespaces/crud/deployments/defaults')).body;
-    const st = await h.raw('PUT', '/apis/apps/v1/namespaces/crud/deployments/defaults/status', { ...cur, spec: { ...cur.spec, replicas: 7 }, status: { ...cur.status, replicas: 42 } });
+    // The simulated deployment controller may write status between our read and our
+    // write (409, as on a real server): re-read and try again, as a client must.
+    let cur = (await h.raw('GET', '/apis/apps/v1/namespaces/crud/deployments/defaults')).body;
+    let st = await h.raw('PUT', '/apis/apps/v1/namespaces/crud/deployments/defaults/status', { ...cur, spec: { ...cur.spec, replicas: 7 }, status: { ...cur.status, replicas: 42 } });
+    for (let attempt = 0; attempt < 5 && st.status === 409; attempt += 1) {
+      cur = (await h.raw('GET', '/apis/apps/v1/namespaces/crud/deployments/defaults')).body;
+      st = await h.raw('PUT', '/apis/apps/v1/namespaces/crud/deployments/defaults/status', { ...cur, spec: { ...cur.spec, replicas: 7 }, status: { ...cur.status, replicas: 42 } });
+    }
     expect(st.status).toBe(200);
     expect(st.body.spec.replicas).toBe(cur.spec.replicas);
     expect(st.body.status.replicas).toBe(42);
