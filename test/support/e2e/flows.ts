@@ -116,8 +116,12 @@ export async function adminPage(e2e: E2E, path = '/'): Promise<Page> {
 
 /** Signs out through the top bar's button. */
 export async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: t('nav.signOut') }).click();
-  await page.waitForURL((url) => url.pathname === '/sign-in' || url.pathname === '/');
+  // Wait for the sign-out itself: the page may already be at '/', which proves nothing.
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/sign-out'),
+    page.getByRole('button', { name: t('nav.signOut') }).click(),
+  ]);
+  await page.waitForURL((url) => url.pathname === '/sign-in');
 }
 
 /** The names of the links in the main navigation. */
