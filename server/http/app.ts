@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
@@ -69,7 +67,21 @@ export function createApp({ build, config, ready, publicDir }: CreateAppOptions)
       next();
     },
   );
-  app.use(express.static(publicDir, { maxAge: '1h', index: false }));
+  // Other public files are few and known at start: serve exactly those, so page requests
+  // do not pay a file-system lookup each.
+  const publicFiles = new Set(
+    fs
+      .readdirSync(publicDir, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => `/${entry.name}`),
+  );
+  const servePublic = express.static(publicDir, { maxAge: '1h', index: false });
+  app.use((req, res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && publicFiles.has(req.path)) {
+      res.locals.routePattern = req.path;
+      servePublic(req, res, next);
+    } else next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.locals.routePattern = '/healthz';
@@ -167,12 +179,23 @@ async function sendFetchResponse(res: Response, response: globalThis.Response): 
     res.end();
     return;
   }
-  res.flushHeaders();
+  // Copy the body chunk by chunk, honouring back-pressure; a page arrives as one chunk (see
+  // entry.server), an export as many.
+  const reader = response.body.getReader();
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
   try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream), res);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      if (!res.write(value)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+    }
+    res.end();
   } catch (error) {
     // The client went away mid-stream (closed tab, cancelled export): nothing to report.
-    if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return;
+    if (res.destroyed) return;
     throw error;
+  } finally {
+    if (res.destroyed) await reader.cancel().catch(() => undefined);
   }
 }

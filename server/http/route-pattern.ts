@@ -32,10 +32,18 @@ export function createRoutePatternMatcher(build: ServerBuild) {
     }
     return '/' + parts.join('/').replace(/\/+/g, '/').replace(/^\//, '');
   };
+  // Matching ranks every route on each call; remember recent paths (bounded: ids in paths
+  // make them unbounded in number).
+  const recent = new Map<string, string>();
   return (pathname: string, dataRouteId?: string | null): string => {
     if (dataRouteId && build.routes[dataRouteId]) return patternOf(dataRouteId);
+    const known = recent.get(pathname);
+    if (known !== undefined) return known;
     const matches = matchRoutes(roots, pathname);
     const last = matches?.[matches.length - 1];
-    return last ? patternOf((last.route as Node).id) : 'unmatched';
+    const pattern = last ? patternOf((last.route as Node).id) : 'unmatched';
+    if (recent.size >= 1_000) recent.delete(recent.keys().next().value as string);
+    recent.set(pathname, pattern);
+    return pattern;
   };
 }

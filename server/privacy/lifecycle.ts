@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { log } from '../core/log';
 import { getPrivacyKeys } from './crypto';
-import './job';
+import { erasureJob } from './job';
 import { privacyMetrics } from './metrics';
 import { scheduleDuePolicies } from './retention';
 
@@ -15,6 +15,8 @@ let timer: NodeJS.Timeout | undefined;
 export const privacyLifecycle = {
   async start(_config: Config): Promise<void> {
     getPrivacyKeys();
+    // Importing the job module registers its handler; naming it keeps bundlers from dropping it.
+    log.debug({ jobType: erasureJob.type }, 'privacy jobs registered');
     privacyMetrics();
     const tick = () => {
       scheduleDuePolicies().catch((error: unknown) => log.warn({ err: error }, 'retention scheduling failed'));

@@ -92,6 +92,8 @@ interface Latency {
 }
 interface HttpCase extends Latency {
   rps: number;
+  /** Server CPU time (user + system) per response: independent of other load on the machine. */
+  cpuMsPerResponse?: number;
   non2xx: number;
   errors: number;
 }
@@ -104,6 +106,12 @@ interface BackendResult {
   http: Record<HttpKey, HttpCase>;
   /** Paced (open loop): `--rate` requests per second over a pool of the same size; TTFB too. */
   paced: Record<HttpKey, HttpCase & { ttfb: Latency }> | null;
+}
+
+/** BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there on exit. */
+export function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
 }
 
 const round1 = (v: number) => Number(v.toFixed(1));
@@ -251,6 +259,7 @@ async function measure(database: 'postgres' | 'pglite'): Promise<BackendResult> 
       databaseUrl: fresh?.url,
       logLevel: 'warn',
       readyTimeoutMs: 120_000,
+      nodeArgs: profileArgs(),
     });
     try {
       const urls: Record<HttpKey, string> = {
@@ -271,8 +280,10 @@ async function measure(database: 'postgres' | 'pglite'): Promise<BackendResult> 
       const http = {} as BackendResult['http'];
       for (const key of httpKeys) {
         if (warmupS > 0) await drive(urls[key], cookie, warmupS);
+        const cpuBefore = server.cpuMs();
         const h = (http[key] = await drive(urls[key], cookie, durationS));
-        console.log(`  ${database} GET ${key}: p50 ${h.p50} ms, p95 ${h.p95} ms, p99 ${h.p99} ms, ${h.rps} req/s (${h.n} responses, ${h.non2xx} non-2xx)`);
+        h.cpuMsPerResponse = Number(((server.cpuMs() - cpuBefore) / Math.max(1, h.n)).toFixed(2));
+        console.log(`  ${database} GET ${key}: p50 ${h.p50} ms, p95 ${h.p95} ms, p99 ${h.p99} ms, ${h.rps} req/s (${h.n} responses, ${h.non2xx} non-2xx), server CPU ${h.cpuMsPerResponse} ms per response`);
       }
       let paced: BackendResult['paced'] = null;
       if (paceRps > 0) {
@@ -320,7 +331,7 @@ async function main() {
     for (const key of httpKeys) {
       const h = r.http[key];
       if (key.endsWith('document')) checks[`${r.database}.${key}`] = h.p95 < target.p95Ms && h.non2xx === 0 && h.errors === 0;
-      console.log(`    ${key.padEnd(14)} saturating: p50/p95/p99 ${h.p50}/${h.p95}/${h.p99} ms at ${h.rps} req/s (${h.non2xx} non-2xx, ${h.errors} errors)`);
+      console.log(`    ${key.padEnd(14)} saturating: p50/p95/p99 ${h.p50}/${h.p95}/${h.p99} ms at ${h.rps} req/s, CPU ${h.cpuMsPerResponse} ms/response (${h.non2xx} non-2xx, ${h.errors} errors)`);
       const p = r.paced?.[key];
       if (p) {
         if (key.endsWith('document')) checks[`${r.database}.${key}@${paceRps}rps`] = p.ttfb.p95 < target.p95Ms && p.non2xx === 0 && p.errors === 0;

@@ -73,6 +73,26 @@ describe('security headers', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toContain('immutable');
   });
+
+  it('serves the other public files for an hour, and leaves every other path to the pages', async () => {
+    const icon = await fetch(`${server.url}/favicon.svg`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+    expect(icon.headers.get('cache-control')).toBe('public, max-age=3600');
+    await icon.arrayBuffer();
+    const missing = await fetch(`${server.url}/favicon.png`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('text/html');
+    await missing.arrayBuffer();
+  });
+
+  it('sends a page as one complete HTML document', async () => {
+    const response = await fetch(`${server.url}/sign-in`);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await response.text();
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+  });
 });
 
 describe('cross-origin writes', () => {

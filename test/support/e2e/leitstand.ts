@@ -38,6 +38,8 @@ export interface StartOptions {
   /** More environment for the child (on top of the harness's clean one). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Extra node flags for the child, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 export interface StopResult {
@@ -181,7 +183,7 @@ export async function startLeitstand(options: StartOptions = {}): Promise<Leitst
   );
 
   const started = performance.now();
-  const child = spawn(process.execPath, [serverEntry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverEntry], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
