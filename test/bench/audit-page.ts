@@ -46,6 +46,7 @@ import {
   startLeitstand,
   tempDir,
 } from './support/leitstand';
+import { profileArgs } from './support/profile';
 import { type Summary, percentile, summarise } from './support/stats';
 
 interface AutocannonInstance extends PromiseLike<AutocannonResult> {
@@ -106,12 +107,6 @@ interface BackendResult {
   http: Record<HttpKey, HttpCase>;
   /** Paced (open loop): `--rate` requests per second over a pool of the same size; TTFB too. */
   paced: Record<HttpKey, HttpCase & { ttfb: Latency }> | null;
-}
-
-/** BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there on exit. */
-export function profileArgs(): string[] {
-  const dir = process.env.BENCH_PROFILE_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
 }
 
 const round1 = (v: number) => Number(v.toFixed(1));

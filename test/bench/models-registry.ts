@@ -36,6 +36,7 @@ import { modelVersions, models } from '../../db/schema/models';
 import { createSession, sessionCookieName } from '../../server/auth';
 import { searchTextOf } from '../../server/models';
 import { benchServerUrl, createFreshDatabase, type FreshDatabase, reachable, sleep, startLeitstand, tempDir } from './support/leitstand';
+import { profileArgs } from './support/profile';
 import { percentile, summarise } from './support/stats';
 
 interface AutocannonInstance extends PromiseLike<{ requests: { average: number }; non2xx: number; errors: number; timeouts: number }> {
@@ -165,21 +166,28 @@ async function registryPages(database: 'postgres' | 'pglite') {
     } finally {
       await handle.close();
     }
-    const server = await startLeitstand({ database, dataDir, databaseUrl: fresh?.url, logLevel: 'warn', readyTimeoutMs: 120_000 });
+    const server = await startLeitstand({ database, dataDir, databaseUrl: fresh?.url, logLevel: 'warn', readyTimeoutMs: 120_000, nodeArgs: profileArgs() });
     try {
-      const urls = { list: `${server.url}/models`, search: `${server.url}/models?q=qwen&stage=production` };
+      const urls = {
+        list: `${server.url}/models`,
+        search: `${server.url}/models?q=qwen&stage=production`,
+        'list-data': `${server.url}/models?_data=routes%2Fmodels._index`,
+      };
       for (const [key, url] of Object.entries(urls)) {
+        if (key.endsWith('-data')) continue;
         const res = await fetch(url, { headers: { cookie } });
         const text = await res.text();
         if (res.status !== 200 || !/href="\/models\/[a-z]+-\d+"/.test(text)) throw new Error(`GET ${key} answered ${res.status} without model links\n${server.output().slice(-2000)}`);
       }
-      const out: Record<string, Awaited<ReturnType<typeof drive>> & { paced: Awaited<ReturnType<typeof pace>> | null }> = {};
+      const out: Record<string, Awaited<ReturnType<typeof drive>> & { cpuMsPerResponse: number; paced: Awaited<ReturnType<typeof pace>> | null }> = {};
       for (const [key, url] of Object.entries(urls)) {
         if (warmupS) await drive(url, cookie, warmupS);
+        const cpuBefore = server.cpuMs();
         const h = await drive(url, cookie, durationS);
+        const cpuMsPerResponse = Number(((server.cpuMs() - cpuBefore) / Math.max(1, h.n)).toFixed(2));
         const p = paceRps ? await pace(url, cookie, durationS, paceRps) : null;
-        out[key] = { ...h, paced: p };
-        console.log(`  ${database} GET ${key}: saturating p50/p95/p99 ${h.p50}/${h.p95}/${h.p99} ms at ${h.rps} req/s (${h.non2xx} non-2xx)${p ? `; paced ${paceRps} req/s TTFB p50/p95 ${p.ttfb.p50}/${p.ttfb.p95} ms` : ''}`);
+        out[key] = { ...h, cpuMsPerResponse, paced: p };
+        console.log(`  ${database} GET ${key}: saturating p50/p95/p99 ${h.p50}/${h.p95}/${h.p99} ms at ${h.rps} req/s, server CPU ${cpuMsPerResponse} ms/response (${h.non2xx} non-2xx)${p ? `; paced ${paceRps} req/s TTFB p50/p95 ${p.ttfb.p50}/${p.ttfb.p95} ms` : ''}`);
       }
       return { database, http: out };
     } finally {
