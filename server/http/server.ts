@@ -33,6 +33,12 @@ export async function startServer(
   options: { database?: DatabaseHandle } = {},
 ): Promise<RunningServer> {
   const started = Date.now();
+  // Load the application while the database opens: parsing the bundle is main-thread work
+  // that fills PGlite's waits for its WebAssembly and data files. Its modules only define
+  // things; nothing in them touches the database when imported.
+  const buildPath = path.join(root, 'build/index.js');
+  const buildLoading = import(pathToFileURL(buildPath).href) as Promise<ServerBuild>;
+  buildLoading.catch(() => undefined); // awaited below; a failure surfaces there
   const database =
     options.database ??
     (await openDatabase({
@@ -46,8 +52,7 @@ export async function startServer(
 
   for (const lifecycle of lifecycles) await lifecycle.start?.(config);
 
-  const buildPath = path.join(root, 'build/index.js');
-  const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+  const build = await buildLoading;
   let accepting = true;
   const app = createApp({
     build,

@@ -17,6 +17,10 @@ describe.skipIf(skipBrowserSuites())('cluster, GPU and tenant pages', () => {
     const page = await adminPage(e2e, '/gpus');
     const table = page.getByRole('table', { name: t('gpus.caption') });
     await expect.poll(() => table.innerText()).toContain('NVIDIA-H100-80GB-HBM3');
+    // The chart is drawn in the browser once recharts has loaded (a separate chunk, allowed by the CSP).
+    const chart = page.getByRole('figure', { name: t('gpus.chart') });
+    await chart.locator('svg.recharts-surface').first().waitFor();
+    await expect.poll(() => chart.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     await expectAccessible(page, 'GPU inventory');
     await page.getByLabel(t('gpus.filter.product')).selectOption('NVIDIA-L40S');
     await page.getByRole('button', { name: t('table.applyFilters') }).click();

@@ -1,4 +1,4 @@
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useRecharts } from '~/components/use-recharts';
 import { useT } from '~/i18n/use-t';
 
 export interface EvaluationPoint {
@@ -13,6 +13,7 @@ const palette = ['#123c5a', '#b4541a', '#2f7d4a', '#7a3e9d', '#8a6d00', '#0f6f7a
 /** Evaluation results over time, one line per metric; the same numbers are in the table below it. */
 export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
   const t = useT();
+  const R = useRecharts();
   if (points.length === 0) return null;
   const metrics = [...new Set(points.map((p) => `${p.metric} (${p.dataset})`))];
   const dates = [...new Set(points.map((p) => p.date))].sort();
@@ -25,18 +26,20 @@ export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
     <figure className="chart" aria-label={t('models.eval.chart')}>
       <figcaption className="muted">{t('models.eval.chart')}</figcaption>
       <div style={{ width: '100%', height: 260 }} role="img" aria-label={t('models.eval.chart')}>
-        <ResponsiveContainer>
-          <LineChart data={data} margin={{ left: 8, right: 24, top: 8 }}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="date" />
-            <YAxis />
-            <Tooltip />
-            <Legend />
-            {metrics.map((m, i) => (
-              <Line key={m} type="monotone" dataKey={m} stroke={palette[i % palette.length]} connectNulls dot isAnimationActive={false} />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
+        {R ? (
+          <R.ResponsiveContainer>
+            <R.LineChart data={data} margin={{ left: 8, right: 24, top: 8 }}>
+              <R.CartesianGrid strokeDasharray="3 3" />
+              <R.XAxis dataKey="date" />
+              <R.YAxis />
+              <R.Tooltip />
+              <R.Legend />
+              {metrics.map((m, i) => (
+                <R.Line key={m} type="monotone" dataKey={m} stroke={palette[i % palette.length]} connectNulls dot isAnimationActive={false} />
+              ))}
+            </R.LineChart>
+          </R.ResponsiveContainer>
+        ) : null}
       </div>
     </figure>
   );
