@@ -50,6 +50,7 @@ export const configSchema = z.object({
   LEITSTAND_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(60),
   LEITSTAND_SESSION_MAX_HOURS: int(1, 24 * 30).default(12),
   LEITSTAND_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600).default(25),
+  LEITSTAND_JOB_CONCURRENCY: int(0, 64).default(4),
   LEITSTAND_KUBECONFIG: optionalString,
   KUBECONFIG: optionalString,
   LEITSTAND_SIM_TOPOLOGY: optionalString,
@@ -93,6 +94,8 @@ export interface Config {
   trustProxy: boolean;
   session: { idleMinutes: number; maxHours: number };
   shutdownTimeoutSeconds: number;
+  /** Jobs this replica runs at once; 0 runs none here (a replica that only serves pages). */
+  jobConcurrency: number;
   kube: { kubeconfig: string | undefined; simTopology: string | undefined };
   instanceId: string | undefined;
   /** Where the gateway runs: tenant limits are published there as a ConfigMap. */
@@ -139,6 +142,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     trustProxy: c.LEITSTAND_TRUST_PROXY,
     session: { idleMinutes: c.LEITSTAND_SESSION_IDLE_MINUTES, maxHours: c.LEITSTAND_SESSION_MAX_HOURS },
     shutdownTimeoutSeconds: c.LEITSTAND_SHUTDOWN_TIMEOUT_SECONDS,
+    jobConcurrency: c.LEITSTAND_JOB_CONCURRENCY,
     kube: { kubeconfig: c.LEITSTAND_KUBECONFIG ?? c.KUBECONFIG, simTopology: c.LEITSTAND_SIM_TOPOLOGY },
     instanceId: c.LEITSTAND_INSTANCE_ID,
     gatewayNamespace: c.LEITSTAND_GATEWAY_NAMESPACE,

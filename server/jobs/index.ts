@@ -2,7 +2,7 @@
  * The jobs context: a durable job queue in PostgreSQL (claim with SKIP LOCKED, leases with
  * heartbeats, retries with backoff, resumable steps, progress). See README.md.
  */
-export { type BackoffPolicy, backoffDelay } from './backoff';
+export { type BackoffPolicy, retryDelay } from './backoff';
 export {
   isJobInterruption,
   isPermanentError,

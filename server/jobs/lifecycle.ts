@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { startWorkers, stopWorkers } from './worker';
 
 export interface JobsLifecycleOptions {
-  /** Jobs this replica runs at once (default 4); 0 runs no worker here. */
+  /** Jobs this replica runs at once (default: LEITSTAND_JOB_CONCURRENCY); 0 runs no worker here. */
   concurrency?: number;
 }
 
@@ -14,7 +14,7 @@ export interface JobsLifecycleOptions {
 export function createJobsLifecycle(options: JobsLifecycleOptions = {}) {
   return {
     async start(config: Config): Promise<void> {
-      const concurrency = options.concurrency ?? 4;
+      const concurrency = options.concurrency ?? config.jobConcurrency;
       if (concurrency === 0) return;
       await startWorkers({
         concurrency,
@@ -29,5 +29,5 @@ export function createJobsLifecycle(options: JobsLifecycleOptions = {}) {
   };
 }
 
-/** The server's job worker with the default concurrency (4). */
+/** The server's job worker, running LEITSTAND_JOB_CONCURRENCY jobs at once. */
 export const jobsLifecycle = createJobsLifecycle();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Database, Tx } from '../../db/client';
 import { jobs, jobSteps } from '../../db/schema/jobs';
 import { log } from '../core/log';
-import { backoffDelay } from './backoff';
+import { retryDelay } from './backoff';
 import { errorText, isJobInterruption, isPermanentError, type InterruptionKind, JobInterruptedError, PermanentJobError } from './errors';
 import {
   type AttemptOutcome,
@@ -194,7 +194,7 @@ export class JobRun {
       outcome = { kind: 'failed', error: message };
       jobMetrics().failures.inc({ type: this.row.type, kind: 'exhausted' });
     } else {
-      outcome = { kind: 'retry', error: message, delayMs: backoffDelay(this.row.attempts, this.jobType.backoff) };
+      outcome = { kind: 'retry', error: message, delayMs: retryDelay(this.row.attempts, this.jobType.backoff) };
       jobMetrics().failures.inc({ type: this.row.type, kind });
     }
     this.log.warn({ err: error, outcome: outcome.kind }, 'job attempt failed');

@@ -1,7 +1,7 @@
 import { log } from '../../core/log';
 import { type KubeClient, toKubeError } from '../client';
 import { type KubeObject, type ResourceInfo, collectionPath, listObjects, objectKey } from '../resources';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../../core/backoff';
 
 export type ReflectorEvent = 'added' | 'modified' | 'deleted';
 

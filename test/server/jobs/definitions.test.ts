@@ -1,34 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InputError, NotFoundError } from '../../../server/core/errors';
 import {
-  backoffDelay,
   defineJobType,
   isJobInterruption,
   isPermanentError,
   JobInterruptedError,
   PermanentJobError,
+  retryDelay,
 } from '../../../server/jobs';
-
-describe('backoffDelay', () => {
-  const policy = { baseMs: 1000, maxMs: 30_000 };
-
-  it('doubles per failed attempt, between half and all of the ceiling', () => {
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0))).toEqual([500, 1000, 2000, 4000]);
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0.999_999))).toEqual([1000, 2000, 4000, 8000]);
-  });
-
-  it('never exceeds the cap, even after very many attempts', () => {
-    expect(backoffDelay(10, policy, () => 0.999_999)).toBe(30_000);
-    expect(backoffDelay(10_000, policy, () => 0.5)).toBe(22_500);
-    expect(Number.isFinite(backoffDelay(Number.MAX_SAFE_INTEGER, policy))).toBe(true);
-  });
-
-  it('spreads two workers that failed together (jitter)', () => {
-    const samples = new Set(Array.from({ length: 20 }, () => backoffDelay(3, policy)));
-    expect(samples.size).toBeGreaterThan(1);
-    for (const s of samples) expect(s).toBeGreaterThanOrEqual(2000);
-  });
-});
 
 describe('defineJobType', () => {
   it('requires a "<context>.<name>" type name', () => {
@@ -64,5 +43,14 @@ describe('isJobInterruption', () => {
     expect(isJobInterruption(new JobInterruptedError('shutdown'))).toBe(true);
     expect(isJobInterruption(new Error('JobInterruptedError'))).toBe(false);
     expect(isJobInterruption(new DOMException('aborted', 'AbortError'))).toBe(false);
+  });
+});
+
+describe('retryDelay', () => {
+  it('waits the base delay (with jitter) after the first failed attempt, doubling after each further one', () => {
+    const policy = { baseMs: 1000, maxMs: 30_000 };
+    expect([1, 2, 3, 4].map((n) => retryDelay(n, policy, () => 0))).toEqual([500, 1000, 2000, 4000]);
+    expect([1, 2, 3, 4].map((n) => retryDelay(n, policy, () => 0.999_999))).toEqual([1000, 2000, 4000, 8000]);
+    expect(retryDelay(10_000, policy, () => 0.5)).toBe(22_500);
   });
 });

@@ -498,8 +498,8 @@ describe('jobsLifecycle', () => {
         ran = true;
       },
     });
-    const lifecycle = createJobsLifecycle({ concurrency: 0 });
-    await lifecycle.start(parseConfig({}));
+    const lifecycle = createJobsLifecycle();
+    await lifecycle.start(parseConfig({ LEITSTAND_JOB_CONCURRENCY: '0' }));
     const { id } = await enqueueJob(database.db, { type });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await getJob(id))!.state).toBe('queued');
