@@ -32,6 +32,12 @@ export const handle = { permission: 'models:read', actionPermission: 'models:wri
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.deployment.name ?? 'Deployment'} · Leitstand` }];
 
+/** A rollout's diff as lines: "replicas: 2 → 3" ("—" where unset); version ids by name only (the versions column has their labels). */
+function changeList(changes: Record<string, [unknown, unknown]>): string[] {
+  const show = (v: unknown) => (v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(' ') : String(v));
+  return Object.entries(changes).map(([k, [before, after]]) => (k.endsWith('VersionId') ? k : `${k}: ${show(before)} → ${show(after)}`));
+}
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, 'models:read');
   return loaderWork(async () => {
@@ -43,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       deployment: { ...deploymentJson({ ...d, stableLabel: labelOf.get(d.stableVersionId) ?? null, canaryLabel: d.canaryVersionId ? (labelOf.get(d.canaryVersionId) ?? null) : null }), previousLabel: d.previousVersionId ? (labelOf.get(d.previousVersionId) ?? null) : null },
       progress,
       objects: objects.map((o) => ({ kind: o.kind, name: o.name, applied: o.appliedGeneration === o.generation, deleting: Boolean(o.deletionRequestedAt), error: o.lastError, drift: o.driftDescription })),
-      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: Object.keys(r.changes) })),
+      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes) })),
       canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: `${v.label} (${v.stage})` })),
       manifests: d.removedAt ? '' : await deploymentManifestsYaml(d),
       canWrite: Boolean(user?.permissions.includes('models:write')),
@@ -216,6 +222,9 @@ export default function DeploymentPage() {
       {data.canWrite && !d.removedAt ? (
         <section className="card" aria-labelledby="actions-heading">
           <h2 id="actions-heading">{t('models.rollout.actions')}</h2>
+          <p>
+            <Link to={`/models/deployments/${d.id}/edit`}>{t('models.edit.link')}</Link>
+          </p>
           {d.canaryVersionId ? (
             <>
               <Form method="post" className="inline-form">
@@ -308,7 +317,15 @@ export default function DeploymentPage() {
                 <td>{t(`models.rollout.kind.${r.kind}` as MessageKey, { weight: r.weight })}</td>
                 <td>{[r.from, r.to].filter(Boolean).join(' → ')}</td>
                 <td>{r.reason}</td>
-                <td>{r.changes.join(', ')}</td>
+                <td>
+                  {r.changes.length > 0 ? (
+                    <ul className="plain">
+                      {r.changes.map((c) => (
+                        <li key={c}>{c}</li>
+                      ))}
+                    </ul>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

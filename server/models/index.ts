@@ -43,6 +43,7 @@ export {
 } from './manifests';
 export { type PlacementCheck, type PlacementInput, checkPlacement, estimateFor, placementFits, placementReasons, planModelPlacement, podPlacement } from './placement';
 export {
+  type DeploymentUpdatePlan,
   type ModelDeployment,
   type ModelRollout,
   PlacementError,
@@ -54,6 +55,7 @@ export {
   listDeployments,
   listRollouts,
   ownerOf,
+  planDeploymentUpdate,
   prepareDeployment,
   promoteCanary,
   renderDeploymentObjects,
@@ -62,10 +64,12 @@ export {
   startCanary,
   stepCanary,
   undeployModel,
+  updateDeployment,
 } from './deployments';
 export { type DeploymentProgress, type PodProgress, type TrackProgress, deploymentProgress, trackProgress } from './progress';
 export {
   type DeploymentInput,
+  type DeploymentUpdateInput,
   type EvaluationInput,
   type ModelInput,
   type VersionInput,
