@@ -34,7 +34,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return modelAction(async () => {
     const form = await readModelForm(request);
     if (form.intent === 'check') {
-      const plan = await planDeploymentUpdate(id, form);
+      const plan = await planDeploymentUpdate(id, form, { requireReason: false });
       return json({ ok: true as const, placement: plan.placement ? placementJson(plan.placement) : null, values: form });
     }
     try {

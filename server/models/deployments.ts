@@ -357,18 +357,19 @@ export interface DeploymentUpdatePlan {
 }
 
 /**
- * Validates an update against the deployment as it is and checks placement for what the
+ * Validates an update against the deployment as it is (a check alone needs no reason) and checks placement for what the
  * rollout adds: new replicas, plus the surge pod (maxSurge 1) of each track whose pods are
  * replaced because engine settings change; when the sizing or node selection changes, every
  * new replica is counted beside the old ones (maxUnavailable 0 keeps the old pods until the
  * new ones are ready). Scaling down needs no check.
  */
-export async function planDeploymentUpdate(deploymentId: string, input: unknown, db: Executor = getDb()): Promise<DeploymentUpdatePlan> {
+export async function planDeploymentUpdate(deploymentId: string, input: unknown, options: { db?: Executor; requireReason?: boolean } = {}): Promise<DeploymentUpdatePlan> {
+  const db = options.db ?? getDb();
   const [current] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, deploymentId));
   if (!current || current.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
   // Absent fields keep their value; null or "" clears an optional one.
   const given = Object.fromEntries(Object.entries((input && typeof input === 'object' ? input : {}) as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : v]));
-  const data = parseModelInput(deploymentUpdateSchema(), { ...currentSettingsInput(current), ...given });
+  const data = parseModelInput(deploymentUpdateSchema(options.requireReason ?? true), { ...currentSettingsInput(current), ...given });
   const settings = {
     ...(data.tensorParallelSize ? { tensorParallelSize: data.tensorParallelSize } : {}),
     ...(data.maxModelLen ? { maxModelLen: data.maxModelLen } : {}),

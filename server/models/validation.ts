@@ -227,12 +227,12 @@ export function deploymentSchema() {
  * Changing a deployment's sizing, node selection and engine settings (not its model, engine or
  * namespace). `revision` is the revision the operator saw: a change made meanwhile is refused.
  */
-export function deploymentUpdateSchema() {
+export function deploymentUpdateSchema(requireReason = true) {
   return deploymentSchema()
     .pick({ replicas: true, gpusPerReplica: true, gpuProduct: true, pool: true, cpu: true, memory: true, tensorParallelSize: true, maxModelLen: true, gpuMemoryUtilization: true, extraArgs: true })
     .extend({
       revision: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).optional()),
-      reason: text(500, 'Say why the deployment changes.'),
+      reason: requireReason ? text(500, 'Say why the deployment changes.') : z.preprocess((v) => v ?? '', z.string().trim().max(500, 'At most 500 characters.')),
     });
 }
 

@@ -16,6 +16,7 @@ import {
   getDeployment,
   listDeploymentObjects,
   listRollouts,
+  planDeploymentUpdate,
   registerVersion,
   requestPromotion,
   setVersionStage,
@@ -104,6 +105,11 @@ describe('changing a running deployment', () => {
   it('rolls the pods to new engine settings and more replicas, with the diff in the history and the audit log', async () => {
     ({ deployment: d } = await deployModel(alice, 'mistral-7b', { versionId, engine: 'vllm', replicas: 2, gpusPerReplica: 1, gpuProduct: 'NVIDIA-L40S', maxModelLen: 4096, cpu: '4', memory: '32Gi', reason: 'first' }));
     await waitProgress(d, 'first rollout ready', (p) => p.ready);
+    // The page's "check placement" needs no reason and changes nothing.
+    const plan = await planDeploymentUpdate(d.id, { replicas: 3, maxModelLen: 8192 }, { requireReason: false });
+    expect(plan).toMatchObject({ extraReplicas: 2, changes: { replicas: [2, 3], 'settings.maxModelLen': [4096, 8192] } });
+    await expect(planDeploymentUpdate(d.id, { replicas: 3 })).rejects.toMatchObject({ fieldErrors: { reason: [expect.stringMatching(/Say why/)] } });
+    expect((await getDeployment(d.id)).revision).toBe(d.revision);
     const { deployment, placement, changes } = await updateDeployment(bob, d.id, { revision: d.revision, replicas: 3, maxModelLen: 8192, gpuMemoryUtilization: 0.85, reason: 'longer context for RAG' });
     // One new replica plus the rolling update's surge pod were checked.
     expect(placement?.request.replicas).toBe(2);
