@@ -49,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       deployment: { ...deploymentJson({ ...d, stableLabel: labelOf.get(d.stableVersionId) ?? null, canaryLabel: d.canaryVersionId ? (labelOf.get(d.canaryVersionId) ?? null) : null }), previousLabel: d.previousVersionId ? (labelOf.get(d.previousVersionId) ?? null) : null },
       progress,
       objects: objects.map((o) => ({ kind: o.kind, name: o.name, applied: o.appliedGeneration === o.generation, deleting: Boolean(o.deletionRequestedAt), error: o.lastError, drift: o.driftDescription })),
-      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes) })),
+      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes), job: r.job })),
       canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: `${v.label} (${v.stage})` })),
       manifests: d.removedAt ? '' : await deploymentManifestsYaml(d),
       canWrite: Boolean(user?.permissions.includes('models:write')),
@@ -101,7 +101,9 @@ export default function DeploymentPage() {
   const p = data.progress;
   const busy = navigation.state === 'submitting';
   const fe = result && !result.ok ? result.fieldErrors : {};
-  const settled = d.removedAt ? data.objects.length === 0 : p.ready;
+  // The job following the newest rollout records its outcome a moment after the pods are ready.
+  const following = data.rollouts[0]?.job?.state === 'running';
+  const settled = (d.removedAt ? data.objects.length === 0 : p.ready) && !following;
   // Live progress: re-read while the rollout moves (the controller works in the background).
   useEffect(() => {
     if (settled) return;
@@ -307,6 +309,7 @@ export default function DeploymentPage() {
               <th scope="col">{t('models.rollout.versions')}</th>
               <th scope="col">{t('models.rollout.reason')}</th>
               <th scope="col">{t('models.rollout.changed')}</th>
+              <th scope="col">{t('models.rollout.outcome')}</th>
             </tr>
           </thead>
           <tbody>
@@ -325,6 +328,9 @@ export default function DeploymentPage() {
                       ))}
                     </ul>
                   ) : null}
+                </td>
+                <td>
+                  <RolloutOutcome job={r.job} revision={r.revision} />
                 </td>
               </tr>
             ))}
@@ -352,4 +358,37 @@ export default function DeploymentPage() {
       ) : null}
     </>
   );
+}
+
+type JobState = { state: string; progress: { done: number; total: number; message: string | null } | null; result?: unknown; lastError: string | null } | null;
+
+/** How the job following a rollout stands: a progress bar while it runs, then how it ended. */
+function RolloutOutcome({ job, revision }: { job: JobState; revision: number }) {
+  const t = useT();
+  if (!job) return <>—</>;
+  const result = (job.result ?? {}) as { outcome?: string; byRevision?: number };
+  switch (job.state) {
+    case 'queued':
+      return <>{t('models.rollout.outcome.queued')}</>;
+    case 'running':
+      return (
+        <>
+          {t('models.rollout.outcome.running')}{' '}
+          {job.progress ? <progress value={job.progress.done} max={job.progress.total} aria-label={t('models.rollout.outcome.progress', { revision })} /> : null}
+          {job.progress?.message ? <span className="hint"> {job.progress.message}</span> : null}
+        </>
+      );
+    case 'succeeded':
+      if (result.outcome === 'superseded') return <>{t('models.rollout.outcome.superseded', { revision: result.byRevision ?? '' })}</>;
+      if (result.outcome === 'removed') return <>{t('models.rollout.outcome.removed')}</>;
+      return <span className="badge badge-ok">{t('models.rollout.outcome.ready')}</span>;
+    case 'failed':
+      return (
+        <>
+          <span className="badge badge-warn">{t('models.rollout.outcome.failed')}</span> {job.lastError}
+        </>
+      );
+    default:
+      return <>{t('models.rollout.outcome.cancelled')}</>;
+  }
 }

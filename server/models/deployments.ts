@@ -10,6 +10,8 @@ import { engineProblem } from './engines';
 import { type ModelObjects, objectName, renderModelObjects } from './manifests';
 import { type PlacementCheck, checkPlacement, placementFits, placementReasons, podPlacement } from './placement';
 import { type ModelVersion, getVersionById } from './registry';
+import { ROLLOUT_JOB_OWNER, rolloutJob, rolloutJobs } from './rollout-job';
+import { enqueueJob } from '../jobs';
 import { canaryStartSchema, canaryStepSchema, deploymentSchema, deploymentUpdateSchema, parseModelInput, reasonSchema } from './validation';
 
 export type ModelDeployment = typeof modelDeployments.$inferSelect;
@@ -172,6 +174,8 @@ async function recordRollout(
       actorName: actor.name,
     })
     .returning();
+  // A job follows the rollout to its end and records how it ended (ready, failed with reasons).
+  await enqueueJob(tx, { type: rolloutJob, payload: { rolloutId: row!.id, deploymentId: after.id, revision: after.revision }, owner: { type: ROLLOUT_JOB_OWNER, id: row!.id } });
   await recordAudit(tx, {
     actor,
     action: `model.deployment.${kind}`,
@@ -527,13 +531,33 @@ export async function getDeployment(id: string, db: Executor = getDb()) {
   return { ...row.deployment, modelName: row.modelName };
 }
 
-/** The rollout history of a deployment, newest first, with version labels. */
+/** How many of the newest rollouts carry their job's state in listRollouts. */
+const ROLLOUTS_WITH_JOB = 20;
+
+/** The state of the job following a rollout: running with progress, or how it ended. */
+export interface RolloutJobState {
+  id: string;
+  state: string;
+  progress: { done: number; total: number; message: string | null } | null;
+  result: unknown;
+  lastError: string | null;
+  finishedAt: string | null;
+}
+
+/** The rollout history of a deployment, newest first, with version labels and (for the newest 20) the state of the job following each. */
 export async function listRollouts(deploymentId: string, db: Executor = getDb()) {
   const rows = await db.select().from(modelRollouts).where(eq(modelRollouts.deploymentId, deploymentId)).orderBy(desc(modelRollouts.createdAt), desc(modelRollouts.revision));
   const ids = [...new Set(rows.flatMap((r) => [r.fromVersionId, r.toVersionId].filter((x): x is string => Boolean(x))))];
   const labels = ids.length ? await db.select({ id: modelVersions.id, label: modelVersions.label }).from(modelVersions).where(inArray(modelVersions.id, ids)) : [];
   const labelOf = new Map(labels.map((l) => [l.id, l.label]));
-  return rows.map((r) => ({ ...r, fromLabel: r.fromVersionId ? (labelOf.get(r.fromVersionId) ?? null) : null, toLabel: r.toVersionId ? (labelOf.get(r.toVersionId) ?? null) : null }));
+  const jobs = await rolloutJobs(rows.slice(0, ROLLOUTS_WITH_JOB).map((r) => r.id));
+  return rows.map((r) => {
+    const j = jobs.get(r.id);
+    const job: RolloutJobState | null = j
+      ? { id: j.id, state: j.state, progress: j.progress, result: j.result, lastError: j.lastError?.replace(/^PermanentJobError: /, '') ?? null, finishedAt: j.finishedAt?.toISOString() ?? null }
+      : null;
+    return { ...r, fromLabel: r.fromVersionId ? (labelOf.get(r.fromVersionId) ?? null) : null, toLabel: r.toVersionId ? (labelOf.get(r.toVersionId) ?? null) : null, job };
+  });
 }
 
 /** The desired objects of a deployment with what the controller observed. */

@@ -46,6 +46,7 @@ export {
   type DeploymentUpdatePlan,
   type ModelDeployment,
   type ModelRollout,
+  type RolloutJobState,
   PlacementError,
   abortCanary,
   checkDeploymentPlacement,
@@ -66,6 +67,7 @@ export {
   undeployModel,
   updateDeployment,
 } from './deployments';
+export { ROLLOUT_DEADLINE_MS, type RolloutOutcome, rolloutJob, setRolloutTiming } from './rollout-job';
 export { type DeploymentProgress, type PodProgress, type TrackProgress, deploymentProgress, trackProgress } from './progress';
 export {
   type DeploymentInput,

@@ -5,21 +5,26 @@ import { loader as deploymentApi } from '../../../app/routes/api.v1.models.deplo
 import type { AuditActor } from '../../../server/audit';
 import { createApiToken } from '../../../server/auth';
 import { cordonNode, uncordonNode } from '../../../server/gpu';
+import { startWorkers, stopWorkers } from '../../../server/jobs';
 import type { KubeObject } from '../../../server/kube';
 import {
   type DeploymentProgress,
   type ModelDeployment,
+  ROLLOUT_DEADLINE_MS,
   createModel,
   decidePromotion,
   deployModel,
   deploymentProgress,
   listDeploymentObjects,
+  listRollouts,
   promoteCanary,
   registerVersion,
   requestPromotion,
   rollbackDeployment,
+  setRolloutTiming,
   setVersionStage,
   startCanary,
+  updateDeployment,
 } from '../../../server/models';
 import { QUOTA_NAME, createTenant, namespaceOf, setTenantQuota } from '../../../server/tenants';
 import { createTestUser, sessionPrincipal } from '../../support/auth';
@@ -31,7 +36,8 @@ import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
  * ResourceQuota leaves no room for the rolling update's surge pod (the ReplicaSet cannot
  * create it), and the GPU nodes are cordoned (the surge pod stays unschedulable). The
  * progress (and the API) must show Kubernetes' own reasons, and the rollout must finish
- * once the cause is gone.
+ * once the cause is gone. The job following each rollout shows the failure as its progress
+ * and records how the rollout ended.
  */
 
 let database: TestDatabase;
@@ -69,6 +75,17 @@ const waitProgress = (d: ModelDeployment, what: string, until: (p: DeploymentPro
     20_000,
     100,
   );
+/** The newest rollout's job, once `until` holds for it. */
+const waitJob = (d: ModelDeployment, what: string, until: (job: NonNullable<Awaited<ReturnType<typeof listRollouts>>[number]['job']>) => boolean) =>
+  waitFor(
+    what,
+    async () => {
+      const [newest] = await listRollouts(d.id);
+      return newest?.job && newest.revision === d.revision && until(newest.job) ? newest.job : undefined;
+    },
+    20_000,
+    50,
+  );
 const quotaGpus = async () =>
   ((await kubeGet<KubeObject>(`/api/v1/namespaces/${namespaceOf('research')}/resourcequotas/${QUOTA_NAME}`))?.spec as { hard?: Record<string, string> } | undefined)?.hard?.['requests.nvidia.com/gpu'];
 
@@ -89,8 +106,11 @@ beforeAll(async () => {
   versionIds.v2 = await productionVersion('v2');
   await createTenant(alice, { slug: 'research', name: 'Research' });
   await setTenantQuota(alice, 'research', { gpus: '3' });
+  setRolloutTiming({ pollMs: 50 });
+  await startWorkers({ pollIntervalMs: 20, leaseMs: 5000, progressIntervalMs: 0 });
 }, 60_000);
 afterAll(async () => {
+  await stopWorkers({ timeoutMs: 1000 });
   await stopKube();
   await database?.close();
 });
@@ -116,6 +136,12 @@ describe('rollout failures in the cluster', () => {
     await waitProgress(d, 'canary ready', (p) => p.ready && p.tracks.length === 2);
     d = await promoteCanary(bob, d.id, { reason: 'v2 is better' });
     await waitProgress(d, 'v2 ready', (p) => p.ready && p.tracks.length === 1 && p.pods.every((x) => x.version === 'v2'));
+    const promoted = await waitJob(d, 'promote job ended', (j) => j.state === 'succeeded');
+    expect(promoted.result).toEqual({ outcome: 'ready', replicas: 2 });
+    // Each earlier rollout's job ended as ready, or superseded by the next change.
+    const history = await listRollouts(d.id);
+    expect(history.map((h) => h.kind)).toEqual(['canary-promote', 'canary-start', 'deploy']);
+    expect(history.every((h) => h.job?.state === 'succeeded')).toBe(true);
   });
 
   it('shows the ReplicaSet’s FailedCreate with the exceeded quota when no room is left for the surge pod, and finishes when the quota is raised', async () => {
@@ -139,10 +165,23 @@ describe('rollout failures in the cluster', () => {
     // The old pods keep serving v2 meanwhile (maxUnavailable 0).
     expect(failed.pods.filter((p) => p.ready).map((p) => p.version)).toEqual(['v2', 'v2']);
     // The API a pipeline polls says the same.
+    // The job following the rollout is still running and shows the reason as its progress.
+    const running = await waitJob(d, 'job shows the quota failure', (j) => j.state === 'running' && Boolean(j.progress?.message?.includes('exceeded quota')));
+    expect(running.progress).toMatchObject({ done: 0, total: 2 });
     const viaApi = await apiProgress(d);
     expect(viaApi.ready).toBe(false);
     expect(viaApi.failures.join('\n')).toMatch(/FailedCreate: pods ".*" is forbidden: exceeded quota: tenant-quota/);
 
+    // A rollout that does not finish in time fails its job with the reasons (here after 1.5 s instead of 15 minutes).
+    setRolloutTiming({ deadlineMs: 1_500 });
+    try {
+      const failedJob = await waitJob(d, 'job failed', (j) => j.state === 'failed');
+      expect(failedJob.lastError).toMatch(/^Not ready after 2 s: stable: FailedCreate: pods ".*" is forbidden: exceeded quota: tenant-quota/);
+    } finally {
+      setRolloutTiming({ deadlineMs: ROLLOUT_DEADLINE_MS });
+    }
+
+    // The controller keeps trying (as Kubernetes does): once the quota is raised the rollout finishes.
     await setTenantQuota(alice, 'research', { gpus: '3' });
     const done = await waitProgress(d, 'rolled back after the quota was raised', (p) => p.ready && p.pods.length === 2 && p.pods.every((x) => x.version === 'v1'));
     expect(done.failures).toEqual([]);
@@ -164,10 +203,19 @@ describe('rollout failures in the cluster', () => {
       expect(event?.message).toMatch(/2 node\(s\) were unschedulable/);
       const viaApi = await apiProgress(d);
       expect(viaApi.pods.find((x) => x.name === pending.name)?.problem).toBe(pending.problem);
+      await waitJob(d, 'job shows the scheduler', (j) => j.state === 'running' && Boolean(j.progress?.message?.includes('Unschedulable: 0/7 nodes are available')));
+      // A change meanwhile takes over: the rollback's job ends as superseded, a new one follows.
+      const rollbackRevision = d.revision;
+      d = (await updateDeployment(alice, d.id, { replicas: 1, reason: 'fewer while the nodes are out' })).deployment;
+      const [, rollback] = await listRollouts(d.id);
+      expect(rollback?.revision).toBe(rollbackRevision);
+      await waitFor('rollback job superseded', async () => (await listRollouts(d.id))[1]?.job?.state === 'succeeded');
+      expect((await listRollouts(d.id))[1]?.job?.result).toEqual({ outcome: 'superseded', byRevision: d.revision });
     } finally {
       for (const node of L40S_NODES) await uncordonNode(alice, node);
     }
-    const done = await waitProgress(d, 'rolled out after uncordon', (p) => p.ready && p.pods.length === 2 && p.pods.every((x) => x.version === 'v2'));
+    const done = await waitProgress(d, 'rolled out after uncordon', (p) => p.ready && p.pods.length === 1 && p.pods.every((x) => x.version === 'v2'));
     expect(done.failures).toEqual([]);
+    expect((await waitJob(d, 'update job ended', (j) => j.state === 'succeeded')).result).toEqual({ outcome: 'ready', replicas: 1 });
   });
 });
