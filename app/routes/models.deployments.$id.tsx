@@ -381,7 +381,7 @@ function RolloutOutcome({ job, revision }: { job: JobState; revision: number }) 
     case 'succeeded':
       if (result.outcome === 'superseded') return <>{t('models.rollout.outcome.superseded', { revision: result.byRevision ?? '' })}</>;
       if (result.outcome === 'removed') return <>{t('models.rollout.outcome.removed')}</>;
-      return <span className="badge badge-ok">{t('models.rollout.outcome.ready')}</span>;
+      return <>{t('models.rollout.outcome.ready')}</>;
     case 'failed':
       return (
         <>

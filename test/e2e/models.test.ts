@@ -178,5 +178,7 @@ describe.skipIf(skipBrowserSuites())('models: register, approve, roll out, canar
     expect(changed).toContain('replicas: 2 → 3');
     expect(changed).toContain('settings.maxModelLen: — → 16384');
     expect(changed).toContain('longer prompts from the RAG team');
+    // The job following the change records that it became ready.
+    await bob.getByRole('region', { name: t('models.rollout.history') }).locator('tbody tr').first().getByText(t('models.rollout.outcome.ready'), { exact: true }).waitFor();
   });
 });
