@@ -1,8 +1,8 @@
-import { type LoaderFunctionArgs, json } from '@remix-run/node';
-import { apiWork, requirePermission } from '~/utils/auth.server';
-import { deploymentJson, deploymentProgress, getDeployment, listDeploymentObjects, listRollouts } from '~/utils/models.server';
+import { type ActionFunctionArgs, type LoaderFunctionArgs, json } from '@remix-run/node';
+import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
+import { deploymentJson, deploymentProgress, getDeployment, listDeploymentObjects, listRollouts, placementJson, readModelForm, updateDeployment } from '~/utils/models.server';
 
-export const handle = { permission: 'models:read' };
+export const handle = { permission: 'models:read', actionPermission: 'models:write' };
 
 /** GET /api/v1/models/deployments/:id: the deployment, its live progress (ready, pods, failures, events) and history. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -11,5 +11,22 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const d = await getDeployment(params.id ?? '');
     const [objects, rollouts] = await Promise.all([listDeploymentObjects(d), listRollouts(d.id)]);
     return json({ deployment: deploymentJson(d), progress: await deploymentProgress(d, objects), rollouts });
+  });
+}
+
+/**
+ * PATCH /api/v1/models/deployments/:id `{ reason, revision?, replicas?, gpusPerReplica?, gpuProduct?,
+ * pool?, cpu?, memory?, tensorParallelSize?, maxModelLen?, gpuMemoryUtilization?, extraArgs? }`:
+ * changes a running deployment; absent fields keep their value, null clears an optional one.
+ * Answers the deployment, what changed (`field: [before, after]`) and the placement check
+ * (null when the change adds no pods). Does not fit: 400 with `fieldErrors.placement`;
+ * nothing changes or `revision` is stale: 409.
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  return apiWork(request, async () => {
+    const { actor } = await requirePermission(request, 'models:write');
+    if (request.method !== 'PATCH') return methodNotAllowed(['GET', 'PATCH']);
+    const { deployment, placement, changes } = await updateDeployment(actor, params.id ?? '', await readModelForm(request));
+    return json({ deployment: deploymentJson(deployment), changes, placement: placement ? placementJson(placement) : null });
   });
 }

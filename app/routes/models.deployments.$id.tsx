@@ -32,6 +32,12 @@ export const handle = { permission: 'models:read', actionPermission: 'models:wri
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.deployment.name ?? 'Deployment'} · Leitstand` }];
 
+/** A rollout's diff as lines: "replicas: 2 → 3" ("—" where unset); version ids by name only (the versions column has their labels). */
+function changeList(changes: Record<string, [unknown, unknown]>): string[] {
+  const show = (v: unknown) => (v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(' ') : String(v));
+  return Object.entries(changes).map(([k, [before, after]]) => (k.endsWith('VersionId') ? k : `${k}: ${show(before)} → ${show(after)}`));
+}
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, 'models:read');
   return loaderWork(async () => {
@@ -43,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       deployment: { ...deploymentJson({ ...d, stableLabel: labelOf.get(d.stableVersionId) ?? null, canaryLabel: d.canaryVersionId ? (labelOf.get(d.canaryVersionId) ?? null) : null }), previousLabel: d.previousVersionId ? (labelOf.get(d.previousVersionId) ?? null) : null },
       progress,
       objects: objects.map((o) => ({ kind: o.kind, name: o.name, applied: o.appliedGeneration === o.generation, deleting: Boolean(o.deletionRequestedAt), error: o.lastError, drift: o.driftDescription })),
-      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: Object.keys(r.changes) })),
+      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes), job: r.job })),
       canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: `${v.label} (${v.stage})` })),
       manifests: d.removedAt ? '' : await deploymentManifestsYaml(d),
       canWrite: Boolean(user?.permissions.includes('models:write')),
@@ -95,7 +101,9 @@ export default function DeploymentPage() {
   const p = data.progress;
   const busy = navigation.state === 'submitting';
   const fe = result && !result.ok ? result.fieldErrors : {};
-  const settled = d.removedAt ? data.objects.length === 0 : p.ready;
+  // The job following the newest rollout records its outcome a moment after the pods are ready.
+  const following = data.rollouts[0]?.job?.state === 'running';
+  const settled = (d.removedAt ? data.objects.length === 0 : p.ready) && !following;
   // Live progress: re-read while the rollout moves (the controller works in the background).
   useEffect(() => {
     if (settled) return;
@@ -216,6 +224,9 @@ export default function DeploymentPage() {
       {data.canWrite && !d.removedAt ? (
         <section className="card" aria-labelledby="actions-heading">
           <h2 id="actions-heading">{t('models.rollout.actions')}</h2>
+          <p>
+            <Link to={`/models/deployments/${d.id}/edit`}>{t('models.edit.link')}</Link>
+          </p>
           {d.canaryVersionId ? (
             <>
               <Form method="post" className="inline-form">
@@ -298,6 +309,7 @@ export default function DeploymentPage() {
               <th scope="col">{t('models.rollout.versions')}</th>
               <th scope="col">{t('models.rollout.reason')}</th>
               <th scope="col">{t('models.rollout.changed')}</th>
+              <th scope="col">{t('models.rollout.outcome')}</th>
             </tr>
           </thead>
           <tbody>
@@ -308,7 +320,18 @@ export default function DeploymentPage() {
                 <td>{t(`models.rollout.kind.${r.kind}` as MessageKey, { weight: r.weight })}</td>
                 <td>{[r.from, r.to].filter(Boolean).join(' → ')}</td>
                 <td>{r.reason}</td>
-                <td>{r.changes.join(', ')}</td>
+                <td>
+                  {r.changes.length > 0 ? (
+                    <ul className="plain">
+                      {r.changes.map((c) => (
+                        <li key={c}>{c}</li>
+                      ))}
+                    </ul>
+                  ) : null}
+                </td>
+                <td>
+                  <RolloutOutcome job={r.job} revision={r.revision} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -335,4 +358,37 @@ export default function DeploymentPage() {
       ) : null}
     </>
   );
+}
+
+type JobState = { state: string; progress: { done: number; total: number; message: string | null } | null; result?: unknown; lastError: string | null } | null;
+
+/** How the job following a rollout stands: a progress bar while it runs, then how it ended. */
+function RolloutOutcome({ job, revision }: { job: JobState; revision: number }) {
+  const t = useT();
+  if (!job) return <>—</>;
+  const result = (job.result ?? {}) as { outcome?: string; byRevision?: number };
+  switch (job.state) {
+    case 'queued':
+      return <>{t('models.rollout.outcome.queued')}</>;
+    case 'running':
+      return (
+        <>
+          {t('models.rollout.outcome.running')}{' '}
+          {job.progress ? <progress value={job.progress.done} max={job.progress.total} aria-label={t('models.rollout.outcome.progress', { revision })} /> : null}
+          {job.progress?.message ? <span className="hint"> {job.progress.message}</span> : null}
+        </>
+      );
+    case 'succeeded':
+      if (result.outcome === 'superseded') return <>{t('models.rollout.outcome.superseded', { revision: result.byRevision ?? '' })}</>;
+      if (result.outcome === 'removed') return <>{t('models.rollout.outcome.removed')}</>;
+      return <>{t('models.rollout.outcome.ready')}</>;
+    case 'failed':
+      return (
+        <>
+          <span className="badge badge-warn">{t('models.rollout.outcome.failed')}</span> {job.lastError}
+        </>
+      );
+    default:
+      return <>{t('models.rollout.outcome.cancelled')}</>;
+  }
 }

@@ -34,6 +34,7 @@ export {
   modelFormats,
   modelSortKeys,
   modelStages,
+  planDeploymentUpdate,
   promoteCanary,
   quantizations,
   registerVersion,
@@ -45,6 +46,7 @@ export {
   startCanary,
   stepCanary,
   undeployModel,
+  updateDeployment,
   updateModel,
   versionView,
 } from '../../server/models';

@@ -10,7 +10,9 @@ import { engineProblem } from './engines';
 import { type ModelObjects, objectName, renderModelObjects } from './manifests';
 import { type PlacementCheck, checkPlacement, placementFits, placementReasons, podPlacement } from './placement';
 import { type ModelVersion, getVersionById } from './registry';
-import { canaryStartSchema, canaryStepSchema, deploymentSchema, parseModelInput, reasonSchema } from './validation';
+import { ROLLOUT_JOB_OWNER, rolloutJob, rolloutJobs } from './rollout-job';
+import { enqueueJob } from '../jobs';
+import { canaryStartSchema, canaryStepSchema, deploymentSchema, deploymentUpdateSchema, parseModelInput, reasonSchema } from './validation';
 
 export type ModelDeployment = typeof modelDeployments.$inferSelect;
 export type ModelRollout = typeof modelRollouts.$inferSelect;
@@ -128,13 +130,22 @@ function deploymentView(d: ModelDeployment) {
   };
 }
 
-function changesOf(before: Partial<ModelDeployment> | null, after: ModelDeployment): Record<string, [unknown, unknown]> {
+/** The view with engine settings as `settings.<name>` keys, so a diff names the setting that changed. */
+function flatView(d: ModelDeployment): Record<string, unknown> {
+  const { settings, ...rest } = deploymentView(d);
+  const out: Record<string, unknown> = { ...rest };
+  for (const [k, v] of Object.entries(settings ?? {})) out[`settings.${k}`] = v;
+  return out;
+}
+
+/** What changed, `field → [before, after]` (null where a field was not set). */
+export function changesOf(before: Partial<ModelDeployment> | null, after: ModelDeployment): Record<string, [unknown, unknown]> {
   const out: Record<string, [unknown, unknown]> = {};
-  const a = deploymentView(after) as Record<string, unknown>;
-  const b = (before ? deploymentView(before as ModelDeployment) : {}) as Record<string, unknown>;
-  for (const key of Object.keys(a)) {
+  const a = flatView(after);
+  const b = before ? flatView(before as ModelDeployment) : {};
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
     if (key === 'revision') continue;
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = [b[key] ?? null, a[key]];
+    if (JSON.stringify(a[key] ?? null) !== JSON.stringify(b[key] ?? null)) out[key] = [b[key] ?? null, a[key] ?? null];
   }
   return out;
 }
@@ -163,6 +174,8 @@ async function recordRollout(
       actorName: actor.name,
     })
     .returning();
+  // A job follows the rollout to its end and records how it ended (ready, failed with reasons).
+  await enqueueJob(tx, { type: rolloutJob, payload: { rolloutId: row!.id, deploymentId: after.id, revision: after.revision }, owner: { type: ROLLOUT_JOB_OWNER, id: row!.id } });
   await recordAudit(tx, {
     actor,
     action: `model.deployment.${kind}`,
@@ -316,6 +329,107 @@ export async function startCanary(actor: AuditActor, deploymentId: string, input
   return { deployment, placement };
 }
 
+/** The fields of an update, as the deployment has them now (absent fields keep these). */
+function currentSettingsInput(d: ModelDeployment): Record<string, unknown> {
+  return {
+    replicas: d.replicas,
+    gpusPerReplica: d.gpusPerReplica,
+    gpuProduct: d.gpuProduct ?? '',
+    pool: d.pool ?? '',
+    cpu: d.cpu,
+    memory: d.memory,
+    tensorParallelSize: d.settings.tensorParallelSize ?? '',
+    maxModelLen: d.settings.maxModelLen ?? '',
+    gpuMemoryUtilization: d.settings.gpuMemoryUtilization ?? '',
+    extraArgs: d.settings.extraArgs ?? [],
+  };
+}
+
+/** Fields whose change gives every pod a new size or place (each replica is replaced). */
+const SIZING_FIELDS = ['gpusPerReplica', 'cpu', 'memory', 'gpuProduct', 'pool'] as const;
+
+export interface DeploymentUpdatePlan {
+  current: ModelDeployment;
+  /** The row's fields after the update. */
+  next: Pick<ModelDeployment, 'replicas' | 'gpusPerReplica' | 'gpuProduct' | 'pool' | 'cpu' | 'memory' | 'settings'>;
+  changes: Record<string, [unknown, unknown]>;
+  /** Replicas of the new sizing the cluster needs room for beside what runs (0: nothing to check). */
+  extraReplicas: number;
+  placement: PlacementCheck | null;
+  reason: string;
+  revision: number | undefined;
+}
+
+/**
+ * Validates an update against the deployment as it is (a check alone needs no reason) and checks placement for what the
+ * rollout adds: new replicas, plus the surge pod (maxSurge 1) of each track whose pods are
+ * replaced because engine settings change; when the sizing or node selection changes, every
+ * new replica is counted beside the old ones (maxUnavailable 0 keeps the old pods until the
+ * new ones are ready). Scaling down needs no check.
+ */
+export async function planDeploymentUpdate(deploymentId: string, input: unknown, options: { db?: Executor; requireReason?: boolean } = {}): Promise<DeploymentUpdatePlan> {
+  const db = options.db ?? getDb();
+  const [current] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, deploymentId));
+  if (!current || current.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  // Absent fields keep their value; null or "" clears an optional one.
+  const given = Object.fromEntries(Object.entries((input && typeof input === 'object' ? input : {}) as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : v]));
+  const data = parseModelInput(deploymentUpdateSchema(options.requireReason ?? true), { ...currentSettingsInput(current), ...given });
+  const settings = {
+    ...(data.tensorParallelSize ? { tensorParallelSize: data.tensorParallelSize } : {}),
+    ...(data.maxModelLen ? { maxModelLen: data.maxModelLen } : {}),
+    ...(data.gpuMemoryUtilization ? { gpuMemoryUtilization: data.gpuMemoryUtilization } : {}),
+    ...(data.extraArgs.length ? { extraArgs: data.extraArgs } : {}),
+  };
+  if (settings.tensorParallelSize && data.gpusPerReplica > 0 && settings.tensorParallelSize > data.gpusPerReplica) {
+    throw new InputError('Some fields need attention.', { tensorParallelSize: [`Tensor parallelism of ${settings.tensorParallelSize} needs as many GPUs per replica (${data.gpusPerReplica} requested).`] });
+  }
+  const stable = await getVersionById(db, current.stableVersionId);
+  const canary = current.canaryVersionId ? await getVersionById(db, current.canaryVersionId) : null;
+  for (const v of [stable, canary]) {
+    if (v && settings.maxModelLen && settings.maxModelLen > v.contextLength) {
+      throw new InputError('Some fields need attention.', { maxModelLen: [`${v.label} supports at most ${v.contextLength.toLocaleString('en')} tokens.`] });
+    }
+  }
+  const next = { replicas: data.replicas, gpusPerReplica: data.gpusPerReplica, gpuProduct: data.gpuProduct ?? null, pool: data.pool ?? null, cpu: data.cpu, memory: data.memory, settings };
+  const changes = changesOf(current, { ...current, ...next });
+  const sizingChanged = SIZING_FIELDS.some((f) => JSON.stringify(current[f]) !== JSON.stringify(next[f]));
+  const settingsChanged = Object.keys(changes).some((k) => k.startsWith('settings.'));
+  const canaryReplicas = canary ? current.canaryReplicas : 0;
+  const extraReplicas = sizingChanged
+    ? next.replicas + canaryReplicas
+    : Math.max(0, next.replicas - current.replicas) + (settingsChanged ? 1 + (canary ? 1 : 0) : 0);
+  const placement =
+    extraReplicas > 0
+      ? await checkPlacement({ engine: current.engine, settings, version: stable, replicas: extraReplicas, gpusPerReplica: next.gpusPerReplica, gpuProduct: next.gpuProduct, pool: next.pool, tenant: current.tenant, cpu: next.cpu, memory: next.memory }, db)
+      : null;
+  return { current, next, changes, extraReplicas, placement, reason: data.reason, revision: data.revision };
+}
+
+/**
+ * Changes a running deployment's replicas, engine settings, resources or node selection:
+ * refused when nothing changes, when the placement check says the rollout would not fit,
+ * or when someone changed the deployment since the operator looked (`revision`). Writes the
+ * row, the desired objects (the controller rolls the pods), the rollout record with the diff
+ * and the audit event in one transaction.
+ */
+export async function updateDeployment(actor: AuditActor, deploymentId: string, input: unknown): Promise<{ deployment: ModelDeployment; placement: PlacementCheck | null; changes: Record<string, [unknown, unknown]> }> {
+  const plan = await planDeploymentUpdate(deploymentId, input);
+  if (Object.keys(plan.changes).length === 0) throw new ConflictError('Nothing to change: the deployment has these settings already.');
+  if (plan.placement && !placementFits(plan.placement)) throw new PlacementError(plan.placement, `The change of ${plan.current.name}`);
+  const deployment = await getDb().transaction(async (tx) => {
+    const d = await lockDeployment(tx, deploymentId);
+    const seen = plan.revision ?? plan.current.revision;
+    if (d.revision !== seen || d.revision !== plan.current.revision) {
+      throw new ConflictError(`The deployment changed meanwhile (now revision ${d.revision}); reload it and make the change again.`);
+    }
+    const after = await update(tx, d, plan.next);
+    await writeDesired(tx, after);
+    await recordRollout(tx, actor, 'update', d, after, plan.reason, { from: d.stableVersionId, to: d.stableVersionId });
+    return after;
+  });
+  return { deployment, placement: plan.placement, changes: plan.changes };
+}
+
 /** Changes the canary's share of the requests. */
 export async function stepCanary(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
   const data = parseModelInput(canaryStepSchema(), input);
@@ -417,13 +531,33 @@ export async function getDeployment(id: string, db: Executor = getDb()) {
   return { ...row.deployment, modelName: row.modelName };
 }
 
-/** The rollout history of a deployment, newest first, with version labels. */
+/** How many of the newest rollouts carry their job's state in listRollouts. */
+const ROLLOUTS_WITH_JOB = 20;
+
+/** The state of the job following a rollout: running with progress, or how it ended. */
+export interface RolloutJobState {
+  id: string;
+  state: string;
+  progress: { done: number; total: number; message: string | null } | null;
+  result: unknown;
+  lastError: string | null;
+  finishedAt: string | null;
+}
+
+/** The rollout history of a deployment, newest first, with version labels and (for the newest 20) the state of the job following each. */
 export async function listRollouts(deploymentId: string, db: Executor = getDb()) {
   const rows = await db.select().from(modelRollouts).where(eq(modelRollouts.deploymentId, deploymentId)).orderBy(desc(modelRollouts.createdAt), desc(modelRollouts.revision));
   const ids = [...new Set(rows.flatMap((r) => [r.fromVersionId, r.toVersionId].filter((x): x is string => Boolean(x))))];
   const labels = ids.length ? await db.select({ id: modelVersions.id, label: modelVersions.label }).from(modelVersions).where(inArray(modelVersions.id, ids)) : [];
   const labelOf = new Map(labels.map((l) => [l.id, l.label]));
-  return rows.map((r) => ({ ...r, fromLabel: r.fromVersionId ? (labelOf.get(r.fromVersionId) ?? null) : null, toLabel: r.toVersionId ? (labelOf.get(r.toVersionId) ?? null) : null }));
+  const jobs = await rolloutJobs(rows.slice(0, ROLLOUTS_WITH_JOB).map((r) => r.id));
+  return rows.map((r) => {
+    const j = jobs.get(r.id);
+    const job: RolloutJobState | null = j
+      ? { id: j.id, state: j.state, progress: j.progress, result: j.result, lastError: j.lastError?.replace(/^PermanentJobError: /, '') ?? null, finishedAt: j.finishedAt?.toISOString() ?? null }
+      : null;
+    return { ...r, fromLabel: r.fromVersionId ? (labelOf.get(r.fromVersionId) ?? null) : null, toLabel: r.toVersionId ? (labelOf.get(r.toVersionId) ?? null) : null, job };
+  });
 }
 
 /** The desired objects of a deployment with what the controller observed. */

@@ -43,8 +43,10 @@ export {
 } from './manifests';
 export { type PlacementCheck, type PlacementInput, checkPlacement, estimateFor, placementFits, placementReasons, planModelPlacement, podPlacement } from './placement';
 export {
+  type DeploymentUpdatePlan,
   type ModelDeployment,
   type ModelRollout,
+  type RolloutJobState,
   PlacementError,
   abortCanary,
   checkDeploymentPlacement,
@@ -54,6 +56,7 @@ export {
   listDeployments,
   listRollouts,
   ownerOf,
+  planDeploymentUpdate,
   prepareDeployment,
   promoteCanary,
   renderDeploymentObjects,
@@ -62,10 +65,13 @@ export {
   startCanary,
   stepCanary,
   undeployModel,
+  updateDeployment,
 } from './deployments';
+export { ROLLOUT_DEADLINE_MS, type RolloutOutcome, rolloutJob, setRolloutTiming } from './rollout-job';
 export { type DeploymentProgress, type PodProgress, type TrackProgress, deploymentProgress, trackProgress } from './progress';
 export {
   type DeploymentInput,
+  type DeploymentUpdateInput,
   type EvaluationInput,
   type ModelInput,
   type VersionInput,

@@ -223,6 +223,19 @@ export function deploymentSchema() {
   });
 }
 
+/**
+ * Changing a deployment's sizing, node selection and engine settings (not its model, engine or
+ * namespace). `revision` is the revision the operator saw: a change made meanwhile is refused.
+ */
+export function deploymentUpdateSchema(requireReason = true) {
+  return deploymentSchema()
+    .pick({ replicas: true, gpusPerReplica: true, gpuProduct: true, pool: true, cpu: true, memory: true, tensorParallelSize: true, maxModelLen: true, gpuMemoryUtilization: true, extraArgs: true })
+    .extend({
+      revision: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).optional()),
+      reason: requireReason ? text(500, 'Say why the deployment changes.') : z.preprocess((v) => v ?? '', z.string().trim().max(500, 'At most 500 characters.')),
+    });
+}
+
 export function canaryStartSchema() {
   return z.object({
     versionId: z.string({ error: 'Choose a version.' }).uuid('Choose a version.'),
@@ -251,3 +264,4 @@ export type ModelInput = z.output<ReturnType<typeof modelSchema>>;
 export type VersionInput = z.output<ReturnType<typeof versionSchema>>;
 export type EvaluationInput = z.output<typeof evaluationSchema>;
 export type DeploymentInput = z.output<ReturnType<typeof deploymentSchema>>;
+export type DeploymentUpdateInput = z.output<ReturnType<typeof deploymentUpdateSchema>>;

@@ -153,5 +153,32 @@ describe.skipIf(skipBrowserSuites())('models: register, approve, roll out, canar
     }
     expect(history).toContain('latency regression');
     expect(history).toContain('olga');
+
+    // Otto changes the running deployment: a longer context and a third replica.
+    await visit(bob, deploymentPath);
+    await bob.getByRole('link', { name: t('models.edit.link') }).click();
+    await bob.waitForURL((u) => u.pathname === `${deploymentPath}/edit`);
+    await expectAccessible(bob, 'change deployment form');
+    expect(await bob.getByLabel(t('models.deployment.replicas'), { exact: true }).inputValue()).toBe('2');
+    await fill(bob, t('models.deployment.replicas'), '3');
+    await fill(bob, t('models.deploy.maxLen'), '16384');
+    await bob.getByRole('button', { name: t('models.deploy.check') }).click();
+    await bob.getByText(t('models.placement.fits')).waitFor();
+    await expectAccessible(bob, 'placement check of the change');
+    await bob.getByRole('button', { name: t('models.edit.submit') }).click();
+    // The reason is required: the field says so, nothing changes.
+    await bob.locator('#reason-error').waitFor();
+    await fill(bob, t('models.rollout.reason'), 'longer prompts from the RAG team');
+    await bob.getByRole('button', { name: t('models.edit.submit') }).click();
+    await bob.waitForURL((u) => u.pathname === deploymentPath);
+    await waitReady(bob, 'changed deployment ready');
+    expect(await bob.locator('dl.facts').innerText()).toMatch(/3 × 1 GPU/);
+    const changed = await bob.getByRole('region', { name: t('models.rollout.history') }).innerText();
+    expect(changed).toContain(t('models.rollout.kind.update'));
+    expect(changed).toContain('replicas: 2 → 3');
+    expect(changed).toContain('settings.maxModelLen: — → 16384');
+    expect(changed).toContain('longer prompts from the RAG team');
+    // The job following the change records that it became ready.
+    await bob.getByRole('region', { name: t('models.rollout.history') }).locator('tbody tr').first().getByText(t('models.rollout.outcome.ready'), { exact: true }).waitFor();
   });
 });
