@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FormError } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
 import { Select, TextArea } from '~/components/guard/fields';
-import { HighlightedText } from '~/components/guard/guard-views';
+import { HighlightedText, TextPanel } from '~/components/guard/guard-views';
 import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
@@ -149,9 +149,9 @@ export default function GuardPlaygroundPage() {
             </table>
           </div>
           <h3>{t('guard.pg.highlighted')}</h3>
-          <HighlightedText text={run.text} spans={run.spans} />
+          <HighlightedText text={run.text} spans={run.spans} label={t('guard.pg.highlighted')} />
           <h3>{t('guard.pg.redacted')}</h3>
-          <pre className="guard-text">{run.redactedText}</pre>
+          <TextPanel label={t('guard.pg.redacted')}>{run.redactedText}</TextPanel>
         </section>
       ) : null}
     </>

@@ -62,8 +62,17 @@ export function ChecksTable({ checks, caption }: { checks: CheckView[]; caption:
   );
 }
 
+/** A block of checked text: wrapped, and a labelled region keyboard users can reach. */
+export function TextPanel({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <pre className="guard-text" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </pre>
+  );
+}
+
 /** A text with spans marked (<mark>), spans as UTF-16 offsets that do not overlap. */
-export function HighlightedText({ text, spans }: { text: string; spans: { start: number; end: number; kind: string }[] }) {
+export function HighlightedText({ text, spans, label }: { text: string; spans: { start: number; end: number; kind: string }[]; label: string }) {
   const parts: React.ReactNode[] = [];
   let at = 0;
   for (const span of [...spans].sort((a, b) => a.start - b.start)) {
@@ -77,5 +86,5 @@ export function HighlightedText({ text, spans }: { text: string; spans: { start:
     at = span.end;
   }
   if (at < text.length) parts.push(text.slice(at));
-  return <pre className="guard-text">{parts}</pre>;
+  return <TextPanel label={label}>{parts}</TextPanel>;
 }
