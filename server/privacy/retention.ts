@@ -11,6 +11,7 @@ import { categoryName, type PgTableConfig } from './connectors/postgres';
 import { signDocument } from './crypto';
 import { categoryMatches } from './holds';
 import { connectStore, getStore, listStores } from './stores';
+import { msg, privacyMessages as pm } from './messages';
 
 /**
  * Legal minimum retention that no policy may undercut, built in. Organisations add their
@@ -35,9 +36,9 @@ export async function floorFor(category: string, db: Executor = getDb()): Promis
 }
 
 export const floorInputSchema = z.object({
-  category: z.string().trim().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a category or category prefix such as billing' }),
-  minDays: z.coerce.number({ error: 'a number of days' }).int().min(1).max(36_500),
-  basis: z.string().trim().min(10, { error: 'name the legal basis (at least 10 characters)' }).max(1000),
+  category: z.string().trim().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: pm.floorCategory }),
+  minDays: z.coerce.number({ error: pm.days }).int({ error: pm.days }).min(1, { error: pm.days }).max(36_500),
+  basis: z.string().trim().min(10, { error: pm.floorBasis }).max(1000),
 });
 
 /** Adds or changes a configured floor; refused when an existing policy would undercut it. */
@@ -47,7 +48,7 @@ export async function setFloor(input: z.input<typeof floorInputSchema>, actor: A
     const policies = await tx.select().from(retentionPolicies);
     const under = policies.filter((p) => floorCovers(f.category, p.category) && p.maxAgeDays < f.minDays);
     if (under.length) {
-      throw new ConflictError(`Policies for ${under.map((p) => `${p.category} (${p.maxAgeDays} days)`).join(', ')} keep data shorter than this floor; change them first.`);
+      throw new ConflictError(msg(pm.floorUndercut, { policies: under.map((p) => `${p.category} (${p.maxAgeDays})`).join(', ') }));
     }
     await tx
       .insert(retentionFloors)
@@ -59,14 +60,14 @@ export async function setFloor(input: z.input<typeof floorInputSchema>, actor: A
 
 export const policyInputSchema = z.object({
   category: categoryName,
-  storeId: z.uuid({ error: 'choose a store' }),
+  storeId: z.uuid({ error: pm.chooseStore }),
   tenant: z
     .string()
     .trim()
     .max(200)
     .optional()
     .transform((v) => (v ? v : undefined)),
-  maxAgeDays: z.coerce.number({ error: 'a number of days' }).int({ error: 'whole days' }).min(1, { error: 'at least 1 day' }).max(36_500),
+  maxAgeDays: z.coerce.number({ error: pm.days }).int({ error: pm.days }).min(1, { error: pm.days }).max(36_500),
   action: z.enum(retentionActions),
 });
 export type PolicyInput = z.input<typeof policyInputSchema>;
@@ -84,30 +85,30 @@ export async function createPolicy(input: PolicyInput, actor: AuditActor) {
   const p = parseInput(policyInputSchema, input);
   const store = await getStore(p.storeId);
   if (store.kind !== 'postgres' && store.kind !== 'pgvector') {
-    throw new InputError('Retention purges run on PostgreSQL and pgvector stores.', { storeId: ['Redis keys expire by TTL; processors keep their own retention'] });
+    throw new InputError(pm.retentionKinds, { storeId: [pm.retentionKinds] });
   }
   const tables = tablesFor(store.config, p.category);
-  if (!tables.length) throw new InputError('This store holds no data of that category.', { category: [`the store's categories: ${store.categories.join(', ')}`] });
+  if (!tables.length) throw new InputError(pm.categoryNotInStore, { category: [msg(pm.storeCategories, { categories: store.categories.join(', ') })] });
   const missing = tables.filter((t) => !t.timestampColumn).map((t) => t.table);
-  if (missing.length) throw new InputError('Map a timestamp column first.', { category: [`no timestamp column mapped in ${missing.join(', ')}`] });
+  if (missing.length) throw new InputError(pm.mapTimestamp, { category: [msg(pm.noTimestamp, { tables: missing.join(', ') })] });
   if (p.action === 'anonymise') {
     const none = tables.filter((t) => !Object.keys(t.overwrite ?? {}).length).map((t) => t.table);
-    if (none.length) throw new InputError('Map the columns to overwrite first.', { action: [`nothing to overwrite mapped in ${none.join(', ')}`] });
+    if (none.length) throw new InputError(pm.mapOverwrite, { action: [msg(pm.noOverwrite, { tables: none.join(', ') })] });
   }
   if (p.tenant) {
     const none = tables.filter((t) => !t.tenantColumn).map((t) => t.table);
-    if (none.length) throw new InputError('Map the tenant column first.', { tenant: [`no tenant column mapped in ${none.join(', ')}`] });
+    if (none.length) throw new InputError(pm.mapTenant, { tenant: [msg(pm.noTenant, { tables: none.join(', ') })] });
   }
   const floor = await floorFor(p.category);
   if (floor && p.maxAgeDays < floor.minDays) {
-    throw new InputError(`The legal minimum for ${p.category} is ${floor.minDays} days.`, { maxAgeDays: [`at least ${floor.minDays} days (${floor.basis})`] });
+    throw new InputError(msg(pm.belowFloor, { category: p.category, days: floor.minDays }), { maxAgeDays: [msg(pm.atLeastDays, { days: floor.minDays, basis: floor.basis })] });
   }
   return getDb().transaction(async (tx) => {
     const [clash] = await tx
       .select({ id: retentionPolicies.id })
       .from(retentionPolicies)
       .where(and(eq(retentionPolicies.category, p.category), eq(retentionPolicies.storeId, p.storeId), sql`coalesce(${retentionPolicies.tenant}, '') = ${p.tenant ?? ''}`));
-    if (clash) throw new InputError('A policy for this category, store and tenant exists.', { category: ['edit or delete the existing policy'] });
+    if (clash) throw new InputError(pm.policyExists, { category: [pm.editExisting] });
     const [row] = await tx.insert(retentionPolicies).values({ ...p, tenant: p.tenant ?? null, createdBy: actor.name }).returning();
     await recordAudit(tx, { actor, action: 'privacy.retention.policy.create', targetType: 'privacy_retention_policy', targetId: row!.id, after: p });
     return row!;

@@ -5,6 +5,7 @@ import { type Executor, getDb } from '../../db/client';
 import { privacyStores, type StoreKind, storeKinds } from '../../db/schema/privacy';
 import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
+import { issueMessage, msg, privacyMessages as pm } from './messages';
 import { parseInput } from './validation';
 import { type ConnectionCheck, type Connector, type Discovery, openConnector, type SqlClient, storeSchemas } from './connectors';
 import { openJson, sealJson } from './crypto';
@@ -23,7 +24,7 @@ export interface StoreView {
 }
 
 export const storeInputSchema = z.object({
-  name: z.string().trim().min(2, { error: 'at least 2 characters' }).max(100),
+  name: z.string().trim().min(2, { error: msg(pm.tooShort, { min: 2 }) }).max(100),
   kind: z.enum(storeKinds),
   /** The mapping as JSON text (forms) or an object (API, tests). */
   config: z.union([z.string(), z.record(z.string(), z.unknown())]),
@@ -37,7 +38,7 @@ function parseJsonField(value: string | Record<string, unknown>, field: string):
   try {
     return JSON.parse(value);
   } catch {
-    throw new InputError('The input is not valid JSON.', { [field]: ['not valid JSON: check quotes and commas'] });
+    throw new InputError(pm.notJson, { [field]: [pm.notJsonHint] });
   }
 }
 
@@ -46,16 +47,16 @@ function validated(kind: StoreKind, rawConfig: unknown, rawCredentials: unknown 
   const config = schemas.config.safeParse(rawConfig);
   const fieldErrors: Record<string, string[]> = {};
   if (!config.success) {
-    fieldErrors.config = config.error.issues.map((i) => `${i.path.join('.') || 'mapping'}: ${i.message}`);
+    fieldErrors.config = config.error.issues.map((i) => issueMessage(i, i.path.join('.') || undefined));
   }
   let credentials: unknown;
   if (rawCredentials !== undefined) {
     const parsed = schemas.credentials.safeParse(rawCredentials);
     // Never echo credential values back: only where the problem is.
-    if (!parsed.success) fieldErrors.credentials = parsed.error.issues.map((i) => `${i.path.join('.') || 'credentials'}: ${i.message}`);
+    if (!parsed.success) fieldErrors.credentials = parsed.error.issues.map((i) => issueMessage(i, i.path.join('.') || undefined));
     else credentials = parsed.data;
   }
-  if (Object.keys(fieldErrors).length) throw new InputError('The store cannot be saved as entered.', fieldErrors);
+  if (Object.keys(fieldErrors).length) throw new InputError(pm.storeInvalid, fieldErrors);
   return { config: config.data as unknown, credentials };
 }
 
@@ -143,12 +144,12 @@ function withPlaceholder(kind: StoreKind, config: unknown): unknown {
 
 async function credentialsFor(parsed: z.output<typeof storeInputSchema> & { id?: string }): Promise<unknown> {
   if (parsed.credentials === undefined || (typeof parsed.credentials === 'string' && parsed.credentials.trim() === '')) {
-    throw new InputError('Enter the connection credentials.', { credentials: ['required to connect'] });
+    throw new InputError(pm.credentialsRequired, { credentials: [pm.credentialsNeeded] });
   }
   const raw = parseJsonField(parsed.credentials, 'credentials');
   const result = storeSchemas[parsed.kind].credentials.safeParse(raw);
   if (!result.success) {
-    throw new InputError('The credentials are incomplete.', { credentials: result.error.issues.map((i) => `${i.path.join('.') || 'credentials'}: ${i.message}`) });
+    throw new InputError(pm.credentialsIncomplete, { credentials: result.error.issues.map((i) => issueMessage(i, i.path.join('.') || undefined)) });
   }
   return result.data;
 }
@@ -169,7 +170,7 @@ export async function createStore(
   if (!options.skipLiveCheck) await liveCheck({ id, kind: parsed.kind, config, credentials }, options);
   return getDb().transaction(async (tx) => {
     const clash = await tx.select({ id: privacyStores.id }).from(privacyStores).where(sql`lower(${privacyStores.name}) = lower(${parsed.name})`);
-    if (clash.length) throw new InputError('A store with this name exists.', { name: ['choose another name'] });
+    if (clash.length) throw new InputError(pm.storeExists, { name: [pm.chooseAnotherName] });
     const [row] = await tx
       .insert(privacyStores)
       .values({ id, name: parsed.name, kind: parsed.kind, config, credentials: sealJson(credentials, `store:${id}`), createdBy: actor.name })
@@ -183,9 +184,9 @@ async function liveCheck(store: { id: string; kind: StoreKind; config: unknown; 
   const connector = openConnector(store, options);
   try {
     const check = await connector.test();
-    if (!check.ok) throw new InputError(`The store cannot be reached: ${check.reason}.`, { credentials: [check.reason] });
+    if (!check.ok) throw new InputError(msg(pm.unreachable, { reason: check.reason }), { credentials: [msg(pm.unreachableReason, { reason: check.reason })] });
     const problems = await connector.checkMapping();
-    if (problems.length) throw new InputError('The mapping does not match the store.', { config: problems });
+    if (problems.length) throw new InputError(pm.mappingMismatch, { config: problems });
   } finally {
     await connector.close();
   }
@@ -234,7 +235,7 @@ export async function deleteStore(id: string, actor: AuditActor): Promise<void> 
     const busy = await tx.execute(sql`select 1 from privacy_erasure_tasks t join privacy_erasure_requests r on r.id = t.request_id
       where t.store_id = ${id} and r.state in ('executing', 'verifying', 'failed') limit 1`);
     if ((Array.isArray(busy) ? busy : (busy as { rows: unknown[] }).rows).length) {
-      throw new ConflictError('An erasure request is still working in this store; finish it first.');
+      throw new ConflictError(pm.storeBusy);
     }
     await tx.delete(privacyStores).where(eq(privacyStores.id, id));
     await recordAudit(tx, { actor, action: 'privacy.store.delete', targetType: 'privacy_store', targetId: id, before: { name: current.name, kind: current.kind } });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { identifierKinds, normaliseIdentifier, type SubjectIdentifier } from '../crypto';
 import { categoryName } from './postgres';
 import { type ConnectionCheck, type Connector, ConnectorError, type Discovery, type EraseContext, type Target } from './types';
+import { privacyMessages as pm } from '../messages';
 
 const SUBJECT = '{subject}';
 const TENANT = '{tenant}';
@@ -17,28 +18,28 @@ export const redisStoreConfigSchema = z
   .object({
     /** Whole keys to unlink: a pattern with {subject} (and {tenant} for tenant-scoped ids). */
     keys: z
-      .array(z.object({ pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1) }))
+      .array(z.object({ pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1, { error: pm.categoriesRequired }) }))
       .default([]),
     /** Fields to delete inside hashes: key pattern (may hold {subject}) and field pattern with {subject}. */
     hashFields: z
-      .array(z.object({ key: pattern, field: pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1) }))
+      .array(z.object({ key: pattern, field: pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1, { error: pm.categoriesRequired }) }))
       .default([]),
   })
   .superRefine((c, ctx) => {
     c.keys.forEach((k, i) => {
-      if (!k.pattern.includes(SUBJECT)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'pattern'], message: `must contain ${SUBJECT}` });
+      if (!k.pattern.includes(SUBJECT)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'pattern'], message: pm.patternSubject });
     });
     c.hashFields.forEach((h, i) => {
       if (!h.field.includes(SUBJECT) && !h.key.includes(SUBJECT)) {
-        ctx.addIssue({ code: 'custom', path: ['hashFields', i, 'field'], message: `the key or the field must contain ${SUBJECT}` });
+        ctx.addIssue({ code: 'custom', path: ['hashFields', i, 'field'], message: pm.hashSubject });
       }
     });
-    if (c.keys.length + c.hashFields.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'map at least one key pattern or hash field' });
+    if (c.keys.length + c.hashFields.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: pm.redisMappingEmpty });
   });
 export type RedisStoreConfig = z.infer<typeof redisStoreConfigSchema>;
 
 export const redisCredentialsSchema = z.object({
-  url: z.string().regex(/^rediss?:\/\//, { error: 'a redis:// or rediss:// URL' }),
+  url: z.string().regex(/^rediss?:\/\//, { error: pm.redisUrl }),
 });
 
 /** Escapes Redis glob characters, so an identifier such as `a*b` matches only itself. */

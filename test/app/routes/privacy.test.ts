@@ -6,6 +6,7 @@ import * as evidenceJsonRoute from '~/routes/privacy.requests.$id_.evidence[.]js
 import * as newRoute from '~/routes/privacy.requests.new';
 import * as listRoute from '~/routes/privacy.requests._index';
 import * as recordsRoute from '~/routes/privacy.records[.]csv';
+import { translateServerMessage } from '~/i18n/use-t';
 import { setPrivacyKeys, signBody } from '../../../server/privacy';
 import { createTestSession, createTestUser } from '../../support/auth';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
@@ -53,6 +54,10 @@ describe('the erasure request pages', () => {
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { fieldErrors: Record<string, string[]> };
     expect(Object.keys(body.fieldErrors).sort()).toEqual(['identifiers.0.value', 'receivedOn', 'requesterContact', 'requesterName']);
+    // Keys, not English: the page shows them in the reader's language.
+    expect(body.fieldErrors).toMatchObject({ 'identifiers.0.value': ['privacy.error.emailInvalid'], receivedOn: ['privacy.error.dateFormat'], requesterName: ['privacy.error.requesterNameRequired'] });
+    expect(translateServerMessage('de', body.fieldErrors.receivedOn![0]!)).toBe('Geben Sie ein Datum als JJJJ-MM-TT ein.');
+    expect(translateServerMessage('en', body.fieldErrors.receivedOn![0]!)).toBe('Enter a date as YYYY-MM-DD.');
 
     const ok = await caught(newRoute.action(args(post('/privacy/requests/new', { kind1: 'email', value1: 'anna@example.org', kind2: 'user_id', value2: '', requesterName: 'Anna', requesterContact: 'anna@example.org', channel: 'email', receivedOn: '2024-01-31' }))));
     expect(ok.status).toBe(302);
