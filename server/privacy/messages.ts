@@ -95,6 +95,7 @@ export const privacyMessages = {
   viaUnmapped: 'privacy.error.viaUnmapped',
   unmappedReference: 'privacy.error.unmappedReference',
   storeBusy: 'privacy.error.storeBusy',
+  storeRunning: 'privacy.error.storeRunning',
   tableName: 'privacy.error.tableName',
   columnName: 'privacy.error.columnName',
   categoryName: 'privacy.error.categoryName',

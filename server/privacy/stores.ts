@@ -105,10 +105,16 @@ export async function getStore(id: string, db: Executor = getDb()): Promise<Stor
   return view(row);
 }
 
+/** Options of checks on a store as entered: `storeId` (editing) uses its stored credentials when none are entered. */
+interface EnteredOptions {
+  sqlClient?: SqlClient;
+  storeId?: string;
+}
+
 /** Checks the connection of a store as entered, before it is saved. */
-export async function testStoreInput(input: StoreInput, options: { sqlClient?: SqlClient } = {}): Promise<ConnectionCheck> {
+export async function testStoreInput(input: StoreInput, options: EnteredOptions = {}): Promise<ConnectionCheck> {
   const parsed = parseInput(storeInputSchema, input);
-  const credentials = await credentialsFor(parsed);
+  const credentials = await enteredOrStoredCredentials(parsed, options.storeId);
   const { config } = validated(parsed.kind, parseJsonField(parsed.config, 'config'), credentials);
   const connector = openConnector({ id: crypto.randomUUID(), kind: parsed.kind, config, credentials }, options);
   try {
@@ -119,9 +125,9 @@ export async function testStoreInput(input: StoreInput, options: { sqlClient?: S
 }
 
 /** Lists tables/columns (or key shapes) of a store as entered, with suggested identifier columns. */
-export async function discoverStoreInput(input: StoreInput, options: { sqlClient?: SqlClient } = {}): Promise<Discovery> {
+export async function discoverStoreInput(input: StoreInput, options: EnteredOptions = {}): Promise<Discovery> {
   const parsed = parseInput(storeInputSchema, input);
-  const credentials = await credentialsFor(parsed);
+  const credentials = await enteredOrStoredCredentials(parsed, options.storeId);
   // Discovery needs only the connection: a placeholder mapping stands in until one is written.
   const rawConfig = typeof parsed.config === 'string' && parsed.config.trim() === '' ? placeholderConfig(parsed.kind) : parseJsonField(parsed.config, 'config');
   const connector = openConnector({ id: crypto.randomUUID(), kind: parsed.kind, config: withPlaceholder(parsed.kind, rawConfig), credentials }, options);
@@ -140,6 +146,21 @@ function placeholderConfig(kind: StoreKind): unknown {
 
 function withPlaceholder(kind: StoreKind, config: unknown): unknown {
   return storeSchemas[kind].config.safeParse(config).success ? config : placeholderConfig(kind);
+}
+
+function credentialsEntered(parsed: z.output<typeof storeInputSchema>): boolean {
+  return parsed.credentials !== undefined && !(typeof parsed.credentials === 'string' && parsed.credentials.trim() === '');
+}
+
+/** The credentials entered, or (editing a store, none entered) the stored ones — never sent back to the page. */
+async function enteredOrStoredCredentials(parsed: z.output<typeof storeInputSchema>, storeId: string | undefined): Promise<unknown> {
+  if (storeId && !credentialsEntered(parsed)) {
+    const store = await getStore(storeId);
+    if (store.kind !== parsed.kind) throw new InputError(pm.invalidInput, { kind: [msg(pm.choose, { options: store.kind })] });
+    const stored = await storeCredentials(storeId);
+    if (stored !== undefined) return stored;
+  }
+  return credentialsFor(parsed);
 }
 
 async function credentialsFor(parsed: z.output<typeof storeInputSchema> & { id?: string }): Promise<unknown> {
@@ -175,7 +196,7 @@ export async function createStore(
       .insert(privacyStores)
       .values({ id, name: parsed.name, kind: parsed.kind, config, credentials: sealJson(credentials, `store:${id}`), createdBy: actor.name })
       .returning();
-    await recordAudit(tx, { actor, action: 'privacy.store.create', targetType: 'privacy_store', targetId: id, after: { name: parsed.name, kind: parsed.kind, config } });
+    await recordAudit(tx, { actor, action: 'privacy.store.create', targetType: 'privacy_store', targetId: id, after: { name: parsed.name, kind: parsed.kind, config: redactForAudit(config) } });
     return view(row!);
   });
 }
@@ -192,7 +213,13 @@ async function liveCheck(store: { id: string; kind: StoreKind; config: unknown; 
   }
 }
 
-/** Changes a store's name, mapping and (when given) credentials. */
+/**
+ * Changes a store's name, mapping and (when given) credentials, with the same validation and
+ * live check as registering it. Empty credentials keep the stored ones. The kind is fixed.
+ * Refused while an erasure is executing or verifying in the store (its job reads the mapping);
+ * a failed one may be fixed here and retried. Audited with the mapping before and after,
+ * credentials never (only whether they changed), URLs without their user info.
+ */
 export async function updateStore(
   id: string,
   input: Omit<StoreInput, 'kind'>,
@@ -201,11 +228,20 @@ export async function updateStore(
 ): Promise<StoreView> {
   const current = await getStore(id);
   const parsed = parseInput(storeInputSchema, { ...input, kind: current.kind });
-  const hasNewCredentials = parsed.credentials !== undefined && !(typeof parsed.credentials === 'string' && parsed.credentials.trim() === '');
-  const credentials = hasNewCredentials ? await credentialsFor(parsed) : (await storeCredentials(id));
+  const hasNewCredentials = credentialsEntered(parsed);
+  const credentials = hasNewCredentials ? await credentialsFor(parsed) : await storeCredentials(id);
+  if (credentials === undefined) throw new InputError(pm.credentialsRequired, { credentials: [pm.credentialsNeeded] });
   const { config } = validated(current.kind, parseJsonField(parsed.config, 'config'), credentials);
   if (!options.skipLiveCheck) await liveCheck({ id, kind: current.kind, config, credentials }, options);
   return getDb().transaction(async (tx) => {
+    const [locked] = await tx.select().from(privacyStores).where(eq(privacyStores.id, id)).for('update');
+    if (!locked) throw new NotFoundError('No such data store.');
+    if (await storeInUse(tx, id, ['executing', 'verifying'])) throw new ConflictError(pm.storeRunning);
+    const clash = await tx
+      .select({ id: privacyStores.id })
+      .from(privacyStores)
+      .where(sql`lower(${privacyStores.name}) = lower(${parsed.name}) and ${privacyStores.id} <> ${id}`);
+    if (clash.length) throw new InputError(pm.storeExists, { name: [pm.chooseAnotherName] });
     const [row] = await tx
       .update(privacyStores)
       .set({
@@ -221,22 +257,39 @@ export async function updateStore(
       action: 'privacy.store.update',
       targetType: 'privacy_store',
       targetId: id,
-      before: { name: current.name, config: current.config },
-      after: { name: parsed.name, config, credentialsChanged: hasNewCredentials },
+      before: { name: locked.name, config: redactForAudit(locked.config) },
+      after: { name: parsed.name, config: redactForAudit(config), credentialsChanged: hasNewCredentials },
     });
     return view(row!);
   });
+}
+
+/**
+ * A mapping as the audit trail keeps it. Secrets belong in the credentials (never audited),
+ * but a URL in a mapping (a webhook processor's) may still carry user info or a token in its
+ * query: both are replaced. Column names and replacements stay — they are what was changed.
+ */
+export function redactForAudit(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s?#]*@/i, '$1[redacted]@').replace(/\?[^#]*/, '?[redacted]');
+  }
+  if (Array.isArray(value)) return value.map(redactForAudit);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactForAudit(v)]));
+  return value;
+}
+
+async function storeInUse(tx: Executor, id: string, states: string[]): Promise<boolean> {
+  const busy = await tx.execute(sql`select 1 from privacy_erasure_tasks t join privacy_erasure_requests r on r.id = t.request_id
+      where t.store_id = ${id} and r.state in (${sql.join(states.map((st) => sql`${st}`), sql`, `)}) limit 1`);
+  return (Array.isArray(busy) ? busy : (busy as { rows: unknown[] }).rows).length > 0;
 }
 
 /** Removes a store; refused while an open erasure request still has work in it. */
 export async function deleteStore(id: string, actor: AuditActor): Promise<void> {
   const current = await getStore(id);
   await getDb().transaction(async (tx) => {
-    const busy = await tx.execute(sql`select 1 from privacy_erasure_tasks t join privacy_erasure_requests r on r.id = t.request_id
-      where t.store_id = ${id} and r.state in ('executing', 'verifying', 'failed') limit 1`);
-    if ((Array.isArray(busy) ? busy : (busy as { rows: unknown[] }).rows).length) {
-      throw new ConflictError(pm.storeBusy);
-    }
+    if (await storeInUse(tx, id, ['executing', 'verifying', 'failed'])) throw new ConflictError(pm.storeBusy);
     await tx.delete(privacyStores).where(eq(privacyStores.id, id));
     await recordAudit(tx, { actor, action: 'privacy.store.delete', targetType: 'privacy_store', targetId: id, before: { name: current.name, kind: current.kind } });
   });
