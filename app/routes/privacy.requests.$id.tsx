@@ -78,6 +78,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       flags: detail.flags.map((f) => ({ datasetId: f.datasetId, datasetName: f.datasetName, modelName: f.modelName, versionLabel: f.versionLabel, decision: f.decision, justification: f.justification, decidedBy: f.decidedBy })),
       effectiveDueOn: detail.effectiveDueOn,
       daysLeft: detail.daysLeft,
+      retryable: detail.retryable,
+      stalled: detail.stalled,
       decisions: [...modelDecisions],
       can: {
         write: user?.permissions.includes('privacy:write') ?? false,
@@ -152,7 +154,8 @@ export default function ErasureRequestPage() {
   const navigation = useNavigation();
   const revalidator = useRevalidator();
   const r = data.request;
-  const live = r.state === 'executing' || r.state === 'verifying';
+  // A stalled request (its job ended failed) does not change by itself: no polling.
+  const live = (r.state === 'executing' || r.state === 'verifying') && !data.stalled;
   // Live progress while the job works in the background.
   useEffect(() => {
     if (!live) return;
@@ -261,10 +264,11 @@ export default function ErasureRequestPage() {
               <button type="submit" disabled={busy}>{t('privacy.action.approve')}</button>
             </Form>
           ) : null}
-          {r.state === 'failed' ? (
+          {data.retryable ? (
             <Form method="post" className="card">
               <CsrfInput />
               <input type="hidden" name="intent" value="retry" />
+              <p className="muted small">{t('privacy.action.retryHint')}</p>
               <button type="submit" disabled={busy}>{t('privacy.action.retry')}</button>
             </Form>
           ) : null}
@@ -346,6 +350,11 @@ export default function ErasureRequestPage() {
             </p>
           ) : null}
           {data.job ? <p className="muted small">{t('privacy.progress.job', { state: data.job.state, attempt: data.job.attempts })}</p> : null}
+          {data.stalled ? (
+            <p className="alert alert-error" role="alert">
+              {t('privacy.progress.stalled')}
+            </p>
+          ) : null}
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">{t('privacy.progress.title')}</caption>

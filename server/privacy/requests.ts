@@ -338,18 +338,39 @@ export async function rejectRequest(id: string, input: z.input<typeof rejectionS
   });
 }
 
-/** failed → executing: failed tasks go back to pending and the job resumes (its finished steps are kept). */
+/**
+ * Whether a request can be retried: it failed (a store failed on the last attempt), or it is
+ * still executing/verifying while its job already ended failed — the last attempt lost its
+ * lease (the worker died or hung), timed out, or failed outside any one store, so the job's
+ * own failure handling never ran.
+ */
+export function isRetryable(state: RequestState, jobState: string | null | undefined): boolean {
+  return state === 'failed' || ((state === 'executing' || state === 'verifying') && jobState === 'failed');
+}
+
+/**
+ * failed (or stalled with a failed job) → executing: failed and interrupted tasks go back to
+ * pending and the same job resumes (its finished steps are kept); audited with the job's
+ * retry in one transaction.
+ */
 export async function retryRequest(id: string, actor: AuditActor) {
   return getDb().transaction(async (tx) => {
     const row = await lockRequest(tx, id);
-    expectState(row, ['failed'], 'retry');
-    if (!row.jobId) throw new ConflictError(pm.noJob);
-    const failed = await tx.select().from(erasureTasks).where(and(eq(erasureTasks.requestId, id), eq(erasureTasks.state, 'failed')));
-    await tx.update(erasureTasks).set({ state: 'pending', error: null, updatedAt: new Date() }).where(and(eq(erasureTasks.requestId, id), eq(erasureTasks.state, 'failed')));
+    const job = row.jobId ? await getJob(row.jobId, tx) : null;
+    if (!isRetryable(row.state, job?.state)) {
+      throw new ConflictError(msg(pm.wrongState, { doing: 'privacy.doing.retry', state: `privacy.state.${row.state}` }));
+    }
+    if (!row.jobId || !job) throw new ConflictError(pm.noJob);
+    const again = and(eq(erasureTasks.requestId, id), inArray(erasureTasks.state, ['failed', 'running']));
+    const tasks = await tx.select().from(erasureTasks).where(again);
+    await tx.update(erasureTasks).set({ state: 'pending', error: null, updatedAt: new Date() }).where(again);
     // A processor that reported failure is asked again.
     await tx.delete(webhookCallbacks).where(and(eq(webhookCallbacks.requestId, id), eq(webhookCallbacks.status, 'failed')));
     await retryJob(row.jobId, actor, tx);
-    return transition(tx, row, { state: 'executing' }, actor, 'privacy.erasure.retry', { stores: failed.map((t) => t.storeName) });
+    return transition(tx, row, { state: 'executing' }, actor, 'privacy.erasure.retry', {
+      stores: tasks.map((t) => t.storeName),
+      jobEnded: { state: job.state, attempts: job.attempts },
+    });
   });
 }
 
@@ -376,6 +397,10 @@ export interface RequestDetail {
   flags: ModelFlag[];
   effectiveDueOn: string;
   daysLeft: number | null;
+  /** The page offers "retry" (see isRetryable). */
+  retryable: boolean;
+  /** Still executing/verifying, but the job ended failed: the request is stuck until retried. */
+  stalled: boolean;
 }
 
 /** A request with its tasks, job progress and flagged models; the identifiers only when `reveal`. */
@@ -396,6 +421,8 @@ export async function getRequest(id: string, options: { reveal?: boolean } = {},
     flags: await listModelFlags(id, db),
     effectiveDueOn,
     daysLeft: open ? daysBetween(todayUtc(), effectiveDueOn) : null,
+    retryable: isRetryable(row.state, job?.state),
+    stalled: row.state !== 'failed' && isRetryable(row.state, job?.state),
   };
 }
 
