@@ -18,7 +18,7 @@ export const handle = { permission: 'privacy:read', actionPermission: 'privacy:w
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, 'privacy:read');
   return loaderWork(async () => {
-    const stores = (await listStores()).filter((s) => s.kind === 'postgres' || s.kind === 'pgvector');
+    const stores = (await listStores()).filter((s) => s.kind !== 'webhook');
     return json({
       policies: (await listPolicies()).map((p) => ({ id: p.id, category: p.category, storeName: p.storeName, tenant: p.tenant, maxAgeDays: p.maxAgeDays, action: p.action, lastRunAt: p.lastRunAt?.toISOString() ?? null })),
       runs: (await listRuns({ limit: 20 })).map((r) => ({ id: r.id, policyId: r.policyId, cutoff: r.cutoff.toISOString(), rows: r.rows, finishedAt: r.finishedAt?.toISOString() ?? null })),
