@@ -23,7 +23,7 @@ const examples = {
     ],
   },
   pgvector: { tables: [{ table: 'chunks', identifiers: [{ column: 'metadata', kind: 'user_id', jsonKey: 'user_id' }], categories: ['user.content.embedding'], method: 'delete' }] },
-  redis: { keys: [{ pattern: 'chat:{subject}:*', kind: 'user_id', categories: ['user.content.private'] }], hashFields: [{ key: 'profiles', field: '{subject}', kind: 'user_id', categories: ['user.profile.name'] }] },
+  redis: { keys: [{ pattern: 'chat:{subject}:*', kind: 'user_id', categories: ['user.content.private'], timestampField: 'ts' }], hashFields: [{ key: 'profiles', field: '{subject}', kind: 'user_id', categories: ['user.profile.name'] }] },
   webhook: { url: 'https://crm.internal/erasure', categories: ['user.support.tickets'], callbackBaseUrl: 'https://leitstand.internal', callbackWaitSeconds: 60 },
 };
 
