@@ -89,29 +89,32 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
 }
 
-const schema = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('verify'), method: z.string().default('') }),
-  z.object({ intent: z.literal('extend'), reason: z.string().default(''), noticeOn: z.string().default('') }),
-  z.object({ intent: z.literal('discover') }),
-  z.object({ intent: z.literal('submit') }),
-  z.object({ intent: z.literal('approve') }),
-  z.object({ intent: z.literal('reject'), reason: z.string().default('') }),
-  z.object({ intent: z.literal('retry') }),
-  z.object({
-    intent: z.literal('decide'),
-    datasetId: z.string(),
-    modelName: z.string(),
-    versionLabel: z.string(),
-    decision: z.string(),
-    justification: z.string().default(''),
-  }),
-]);
+// Built on call (no zod schema at module level in route modules).
+function schema() {
+  return z.discriminatedUnion('intent', [
+    z.object({ intent: z.literal('verify'), method: z.string().default('') }),
+    z.object({ intent: z.literal('extend'), reason: z.string().default(''), noticeOn: z.string().default('') }),
+    z.object({ intent: z.literal('discover') }),
+    z.object({ intent: z.literal('submit') }),
+    z.object({ intent: z.literal('approve') }),
+    z.object({ intent: z.literal('reject'), reason: z.string().default('') }),
+    z.object({ intent: z.literal('retry') }),
+    z.object({
+      intent: z.literal('decide'),
+      datasetId: z.string(),
+      modelName: z.string(),
+      versionLabel: z.string(),
+      decision: z.string(),
+      justification: z.string().default(''),
+    }),
+  ]);
+}
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'privacy:write');
   const id = params.id ?? '';
   return formAction(async () => {
-    const data = await parseForm(request, schema);
+    const data = await parseForm(request, schema());
     switch (data.intent) {
       case 'verify':
         await recordVerification(id, { method: data.method }, actor);
