@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext } from 'react';
 import { type Locale, defaultLocale } from './locale';
-import { type MessageKey, catalogs } from './messages';
+import { type MessageKey, catalogs, isMessageKey, parseServerMessage } from './messages';
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
@@ -13,6 +13,16 @@ export function translate(locale: Locale, key: MessageKey, vars?: Record<string,
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in vars ? String(vars[name]) : whole,
   );
+}
+
+/** Translates a server message (a key with optional query-form variables, see parseServerMessage); plain text passes through. */
+export function translateServerMessage(locale: Locale, message: string, extra?: Record<string, string | number>): string {
+  const parsed = parseServerMessage(message);
+  if (!parsed) return extra ? translate(locale, message as MessageKey, extra) : message;
+  const vars: Record<string, string | number> = { ...extra };
+  for (const [name, value] of Object.entries(parsed.vars)) vars[name] = isMessageKey(value) ? translate(locale, value) : value;
+  const text = translate(locale, parsed.key, vars);
+  return typeof vars._at === 'string' && vars._at ? `${vars._at}: ${text}` : text;
 }
 
 /** The translate function for the current language. */

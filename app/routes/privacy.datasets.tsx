@@ -23,12 +23,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-const schema = z.object({ name: z.string().default(''), description: z.string().default(''), models: z.string().default(''), subjectIndex: z.string().default('') });
+// Built on call (no zod schema at module level in route modules).
+function schema() {
+  return z.object({ name: z.string().default(''), description: z.string().default(''), models: z.string().default(''), subjectIndex: z.string().default('') });
+}
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'privacy:write');
   return formAction(async () => {
-    const data = await parseForm(request, schema);
+    const data = await parseForm(request, schema());
     const models = data.models
       .split(/\r?\n/)
       .map((l) => l.trim())

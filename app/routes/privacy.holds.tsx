@@ -29,15 +29,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
-const schema = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('create'), kind: z.string(), ground: z.string(), storeId: z.string().default(''), category: z.string().default(''), description: z.string().default(''), expiresOn: z.string().default('') }),
-  z.object({ intent: z.literal('release'), id: z.string() }),
-]);
+// Built on call (no zod schema at module level in route modules).
+function schema() {
+  return z.discriminatedUnion('intent', [
+    z.object({ intent: z.literal('create'), kind: z.string(), ground: z.string(), storeId: z.string().default(''), category: z.string().default(''), description: z.string().default(''), expiresOn: z.string().default('') }),
+    z.object({ intent: z.literal('release'), id: z.string() }),
+  ]);
+}
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'privacy:write');
   return formAction(async () => {
-    const data = await parseForm(request, schema);
+    const data = await parseForm(request, schema());
     if (data.intent === 'release') await releaseHold(data.id, actor);
     else await createHold({ ...data, kind: data.kind as 'exemption', ground: data.ground as 'litigation_hold' }, actor);
     return json({ ok: true as const });

@@ -78,6 +78,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       flags: detail.flags.map((f) => ({ datasetId: f.datasetId, datasetName: f.datasetName, modelName: f.modelName, versionLabel: f.versionLabel, decision: f.decision, justification: f.justification, decidedBy: f.decidedBy })),
       effectiveDueOn: detail.effectiveDueOn,
       daysLeft: detail.daysLeft,
+      retryable: detail.retryable,
+      stalled: detail.stalled,
       decisions: [...modelDecisions],
       can: {
         write: user?.permissions.includes('privacy:write') ?? false,
@@ -87,29 +89,32 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
 }
 
-const schema = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('verify'), method: z.string().default('') }),
-  z.object({ intent: z.literal('extend'), reason: z.string().default(''), noticeOn: z.string().default('') }),
-  z.object({ intent: z.literal('discover') }),
-  z.object({ intent: z.literal('submit') }),
-  z.object({ intent: z.literal('approve') }),
-  z.object({ intent: z.literal('reject'), reason: z.string().default('') }),
-  z.object({ intent: z.literal('retry') }),
-  z.object({
-    intent: z.literal('decide'),
-    datasetId: z.string(),
-    modelName: z.string(),
-    versionLabel: z.string(),
-    decision: z.string(),
-    justification: z.string().default(''),
-  }),
-]);
+// Built on call (no zod schema at module level in route modules).
+function schema() {
+  return z.discriminatedUnion('intent', [
+    z.object({ intent: z.literal('verify'), method: z.string().default('') }),
+    z.object({ intent: z.literal('extend'), reason: z.string().default(''), noticeOn: z.string().default('') }),
+    z.object({ intent: z.literal('discover') }),
+    z.object({ intent: z.literal('submit') }),
+    z.object({ intent: z.literal('approve') }),
+    z.object({ intent: z.literal('reject'), reason: z.string().default('') }),
+    z.object({ intent: z.literal('retry') }),
+    z.object({
+      intent: z.literal('decide'),
+      datasetId: z.string(),
+      modelName: z.string(),
+      versionLabel: z.string(),
+      decision: z.string(),
+      justification: z.string().default(''),
+    }),
+  ]);
+}
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'privacy:write');
   const id = params.id ?? '';
   return formAction(async () => {
-    const data = await parseForm(request, schema);
+    const data = await parseForm(request, schema());
     switch (data.intent) {
       case 'verify':
         await recordVerification(id, { method: data.method }, actor);
@@ -152,7 +157,8 @@ export default function ErasureRequestPage() {
   const navigation = useNavigation();
   const revalidator = useRevalidator();
   const r = data.request;
-  const live = r.state === 'executing' || r.state === 'verifying';
+  // A stalled request (its job ended failed) does not change by itself: no polling.
+  const live = (r.state === 'executing' || r.state === 'verifying') && !data.stalled;
   // Live progress while the job works in the background.
   useEffect(() => {
     if (!live) return;
@@ -261,10 +267,11 @@ export default function ErasureRequestPage() {
               <button type="submit" disabled={busy}>{t('privacy.action.approve')}</button>
             </Form>
           ) : null}
-          {r.state === 'failed' ? (
+          {data.retryable ? (
             <Form method="post" className="card">
               <CsrfInput />
               <input type="hidden" name="intent" value="retry" />
+              <p className="muted small">{t('privacy.action.retryHint')}</p>
               <button type="submit" disabled={busy}>{t('privacy.action.retry')}</button>
             </Form>
           ) : null}
@@ -346,6 +353,11 @@ export default function ErasureRequestPage() {
             </p>
           ) : null}
           {data.job ? <p className="muted small">{t('privacy.progress.job', { state: data.job.state, attempt: data.job.attempts })}</p> : null}
+          {data.stalled ? (
+            <p className="alert alert-error" role="alert">
+              {t('privacy.progress.stalled')}
+            </p>
+          ) : null}
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">{t('privacy.progress.title')}</caption>

@@ -21,12 +21,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ kinds: [...identifierKinds], channels: [...intakeChannels], today: new Date().toISOString().slice(0, 10) });
 }
 
-const formSchema = z.record(z.string(), z.string());
+// Built on call (no zod schema at module level in route modules).
+function formSchema() {
+  return z.record(z.string(), z.string());
+}
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'privacy:write');
   return formAction(async () => {
-    const form = await parseForm(request, formSchema);
+    const form = await parseForm(request, formSchema());
     const identifiers = slots
       .map((n) => ({ kind: form[`kind${n}`] ?? '', value: form[`value${n}`] ?? '', tenant: form[`tenant${n}`] || undefined }))
       .filter((i) => i.value.trim() !== '');

@@ -18,7 +18,7 @@ export const handle = { permission: 'privacy:read', actionPermission: 'privacy:w
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, 'privacy:read');
   return loaderWork(async () => {
-    const stores = (await listStores()).filter((s) => s.kind === 'postgres' || s.kind === 'pgvector');
+    const stores = (await listStores()).filter((s) => s.kind !== 'webhook');
     return json({
       policies: (await listPolicies()).map((p) => ({ id: p.id, category: p.category, storeName: p.storeName, tenant: p.tenant, maxAgeDays: p.maxAgeDays, action: p.action, lastRunAt: p.lastRunAt?.toISOString() ?? null })),
       runs: (await listRuns({ limit: 20 })).map((r) => ({ id: r.id, policyId: r.policyId, cutoff: r.cutoff.toISOString(), rows: r.rows, finishedAt: r.finishedAt?.toISOString() ?? null })),
@@ -30,17 +30,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
-const schema = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('create'), category: z.string().default(''), storeId: z.string().default(''), tenant: z.string().default(''), maxAgeDays: z.string().default(''), action: z.string() }),
-  z.object({ intent: z.literal('run'), id: z.string() }),
-  z.object({ intent: z.literal('delete'), id: z.string() }),
-  z.object({ intent: z.literal('floor'), category: z.string().default(''), minDays: z.string().default(''), basis: z.string().default('') }),
-]);
+// Built on call (no zod schema at module level in route modules).
+function schema() {
+  return z.discriminatedUnion('intent', [
+    z.object({ intent: z.literal('create'), category: z.string().default(''), storeId: z.string().default(''), tenant: z.string().default(''), maxAgeDays: z.string().default(''), action: z.string() }),
+    z.object({ intent: z.literal('run'), id: z.string() }),
+    z.object({ intent: z.literal('delete'), id: z.string() }),
+    z.object({ intent: z.literal('floor'), category: z.string().default(''), minDays: z.string().default(''), basis: z.string().default('') }),
+  ]);
+}
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'privacy:write');
   return formAction(async () => {
-    const data = await parseForm(request, schema);
+    const data = await parseForm(request, schema());
     if (data.intent === 'create') await createPolicy({ ...data, action: data.action as 'delete' }, actor);
     else if (data.intent === 'run') await runPolicy(data.id, actor);
     else if (data.intent === 'delete') await deletePolicy(data.id, actor);

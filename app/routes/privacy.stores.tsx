@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
@@ -23,7 +23,7 @@ const examples = {
     ],
   },
   pgvector: { tables: [{ table: 'chunks', identifiers: [{ column: 'metadata', kind: 'user_id', jsonKey: 'user_id' }], categories: ['user.content.embedding'], method: 'delete' }] },
-  redis: { keys: [{ pattern: 'chat:{subject}:*', kind: 'user_id', categories: ['user.content.private'] }], hashFields: [{ key: 'profiles', field: '{subject}', kind: 'user_id', categories: ['user.profile.name'] }] },
+  redis: { keys: [{ pattern: 'chat:{subject}:*', kind: 'user_id', categories: ['user.content.private'], timestampField: 'ts' }], hashFields: [{ key: 'profiles', field: '{subject}', kind: 'user_id', categories: ['user.profile.name'] }] },
   webhook: { url: 'https://crm.internal/erasure', categories: ['user.support.tickets'], callbackBaseUrl: 'https://leitstand.internal', callbackWaitSeconds: 60 },
 };
 
@@ -121,6 +121,9 @@ export default function StoresPage() {
                   <td className="nowrap">
                     {data.canWrite ? (
                       <>
+                        <Link className="button button-small" to={`/privacy/stores/${s.id}`} aria-label={t('privacy.stores.editLabel', { name: s.name })}>
+                          {t('privacy.stores.edit')}
+                        </Link>{' '}
                         <Form method="post" className="inline-form">
                           <CsrfInput />
                           <input type="hidden" name="intent" value="test-saved" />

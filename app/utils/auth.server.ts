@@ -1,5 +1,5 @@
 import { json, redirect } from '@remix-run/node';
-import { catalogs, type MessageKey } from '~/i18n/messages';
+import { translateServerMessage } from '~/i18n/use-t';
 import {
   type ApiTokenInfo,
   type AuthUser,
@@ -69,7 +69,7 @@ export async function getUser(request: Request): Promise<SessionUser | null> {
 
 /** The English text of a message key (API answers are in English). */
 export function englishMessage(key: string): string {
-  return catalogs.en[key as MessageKey] ?? key;
+  return translateServerMessage('en', key);
 }
 
 /** The sign-in page, remembering where to come back to. */

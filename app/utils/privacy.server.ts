@@ -47,6 +47,7 @@ export {
   submitForApproval,
   testStore,
   testStoreInput,
+  updateStore,
   verifyEvidence,
   getPrivacyKeys,
   type ErasureEvidence,

@@ -8,6 +8,7 @@
  * day) is deliberately not applied: holidays differ per member state, and the earlier date
  * never makes a controller late.
  */
+import { msg, privacyMessages as pm } from './messages';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -86,15 +87,15 @@ export type ExtensionCheck = { ok: true; extendedDueOn: string } | { ok: false; 
  */
 export function checkExtension(input: { receivedOn: string; reason: string; noticeOn: string }): ExtensionCheck {
   if (input.reason.trim().length < 10) {
-    return { ok: false, field: 'reason', message: 'Give the reason for the extension (at least 10 characters): the requester must be told it.' };
+    return { ok: false, field: 'reason', message: pm.extensionReason };
   }
-  if (!isCalendarDate(input.noticeOn)) return { ok: false, field: 'noticeOn', message: 'Enter the date the requester was told, as YYYY-MM-DD.' };
+  if (!isCalendarDate(input.noticeOn)) return { ok: false, field: 'noticeOn', message: pm.dateFormat };
   const due = erasureDeadline(input.receivedOn);
   if (daysBetween(input.receivedOn, input.noticeOn) < 0) {
-    return { ok: false, field: 'noticeOn', message: 'The notice cannot predate the receipt of the request.' };
+    return { ok: false, field: 'noticeOn', message: pm.noticeBeforeReceipt };
   }
   if (daysBetween(input.noticeOn, due) < 0) {
-    return { ok: false, field: 'noticeOn', message: `The notice must reach the requester within the first month, by ${due}; an extension can no longer be claimed.` };
+    return { ok: false, field: 'noticeOn', message: msg(pm.noticeTooLate, { due }) };
   }
   return { ok: true, extendedDueOn: extendedDeadline(input.receivedOn) };
 }

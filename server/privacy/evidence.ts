@@ -4,6 +4,7 @@ import { erasureRequests, erasureTasks, modelFlags } from '../../db/schema/priva
 import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError } from '../core/errors';
 import { type SignedDocument, signDocument, verifyDocument } from './crypto';
+import { privacyMessages as pm } from './messages';
 
 /** Per target, what the erasure did (recorded on the task by the job). */
 export interface TargetResult {
@@ -65,7 +66,7 @@ export async function finalizeRequest(tx: Tx, requestId: string, actor: AuditAct
   if (row.evidence) return row.evidence as SignedDocument<ErasureEvidence>;
   const tasks = await tx.select().from(erasureTasks).where(eq(erasureTasks.requestId, requestId)).orderBy(asc(erasureTasks.storeName));
   const flags = await tx.select().from(modelFlags).where(eq(modelFlags.requestId, requestId)).orderBy(asc(modelFlags.modelName), asc(modelFlags.versionLabel));
-  if (flags.some((f) => !f.decision)) throw new ConflictError('Decide on every flagged model version first.');
+  if (flags.some((f) => !f.decision)) throw new ConflictError(pm.decideModelsFirst);
   const refusals = (row.refusals as unknown[] | null) ?? [];
   const completedAt = new Date().toISOString();
   const stores = tasks.map((t) => {

@@ -7,27 +7,28 @@ import { NotFoundError } from '../core/errors';
 import { parseInput, requireUuid } from './validation';
 import { categoryName } from './connectors/postgres';
 import { isCalendarDate, todayUtc } from './deadline';
+import { privacyMessages as pm } from './messages';
 
 export const holdInputSchema = z
   .object({
     kind: z.enum(holdKinds),
     ground: z.enum(holdGrounds),
-    storeId: z.uuid({ error: 'choose a store' }).optional().or(z.literal('').transform(() => undefined)),
+    storeId: z.uuid({ error: pm.chooseStore }).optional().or(z.literal('').transform(() => undefined)),
     category: z
       .string()
       .trim()
       .optional()
       .transform((v) => (v ? v : undefined))
-      .pipe(z.union([categoryName, z.string().regex(/^[a-z][a-z0-9_.]*\.\*$/, { error: 'a category or a prefix such as billing.*' })]).optional()),
-    description: z.string().trim().min(10, { error: 'say what is held and why (at least 10 characters)' }).max(2000),
+      .pipe(z.union([categoryName, z.string().regex(/^[a-z][a-z0-9_.]*\.\*$/, { error: pm.holdCategory })]).optional()),
+    description: z.string().trim().min(10, { error: pm.holdDescription }).max(2000),
     expiresOn: z
       .string()
       .trim()
       .optional()
       .transform((v) => (v ? v : undefined))
-      .refine((v) => v === undefined || isCalendarDate(v), { error: 'a date as YYYY-MM-DD' }),
+      .refine((v) => v === undefined || isCalendarDate(v), { error: pm.dateFormat }),
   })
-  .refine((h) => h.storeId || h.category, { path: ['category'], error: 'name a store, a category, or both' });
+  .refine((h) => h.storeId || h.category, { path: ['category'], error: pm.holdScope });
 export type HoldInput = z.input<typeof holdInputSchema>;
 
 export type Hold = typeof privacyHolds.$inferSelect;

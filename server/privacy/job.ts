@@ -105,9 +105,16 @@ async function runErasure(ctx: JobContext<Payload>) {
       });
     }
 
-    await ctx.stepInTransaction('verifying', async (tx) => {
-      const [row] = await tx.update(erasureRequests).set({ state: 'verifying', updatedAt: new Date() }).where(eq(erasureRequests.id, requestId)).returning();
-      await recordAudit(tx, { actor: erasureJobActor, action: 'privacy.erasure.verifying', targetType: 'privacy_erasure_request', targetId: requestId, after: { state: row!.state, reference: request.reference } });
+    // Not a recorded step: a retry sets the request back to executing, and an attempt that
+    // resumes past this point must still show (and let decideModel see) that it verifies.
+    // The state guard makes it idempotent: audited only when it changes.
+    await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(erasureRequests)
+        .set({ state: 'verifying', updatedAt: new Date() })
+        .where(and(eq(erasureRequests.id, requestId), eq(erasureRequests.state, 'executing')))
+        .returning();
+      if (row) await recordAudit(tx, { actor: erasureJobActor, action: 'privacy.erasure.verifying', targetType: 'privacy_erasure_request', targetId: requestId, after: { state: row.state, reference: request.reference } });
     });
     // Verification runs on every attempt: it only reads, and must see what the stores hold now.
     for (const task of tasks) {

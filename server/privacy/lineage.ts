@@ -6,6 +6,7 @@ import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
 import { parseInput } from './validation';
 import { identifierKinds, subjectHash } from './crypto';
+import { msg, privacyMessages as pm } from './messages';
 
 const modelRef = z.object({
   modelName: z.string().trim().min(1).max(200),
@@ -13,7 +14,7 @@ const modelRef = z.object({
 });
 
 export const datasetInputSchema = z.object({
-  name: z.string().trim().min(2, { error: 'at least 2 characters' }).max(200),
+  name: z.string().trim().min(2, { error: msg(pm.tooShort, { min: 2 }) }).max(200),
   description: z.string().trim().max(2000).default(''),
   models: z.array(modelRef).default([]),
   /**
@@ -52,8 +53,8 @@ export function parseSubjectIndex(text: string): string[] {
     bad.push(i + 1);
   });
   if (bad.length) {
-    throw new InputError('Some lines of the subject index are not understood.', {
-      subjectIndex: [`lines ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ' …' : ''}: expected h:<hash> or email:/user_id:/tenant_user_id:<tenant>/<id>`],
+    throw new InputError(pm.subjectIndexHelp, {
+      subjectIndex: [msg(pm.subjectIndexLines, { lines: `${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ' …' : ''}` })],
     });
   }
   return [...hashes];
@@ -65,7 +66,7 @@ export async function createDataset(input: DatasetInput, actor: AuditActor): Pro
   const hashes = parseSubjectIndex(d.subjectIndex);
   return getDb().transaction(async (tx) => {
     const clash = await tx.select({ id: privacyDatasets.id }).from(privacyDatasets).where(sql`lower(${privacyDatasets.name}) = lower(${d.name})`);
-    if (clash.length) throw new InputError('A dataset with this name exists.', { name: ['choose another name'] });
+    if (clash.length) throw new InputError(pm.datasetExists, { name: [pm.chooseAnotherName] });
     const [row] = await tx.insert(privacyDatasets).values({ name: d.name, description: d.description, subjectCount: hashes.length, createdBy: actor.name }).returning();
     for (let i = 0; i < hashes.length; i += 5000) {
       await tx.insert(datasetSubjects).values(hashes.slice(i, i + 5000).map((h) => ({ datasetId: row!.id, subjectHash: h })));
@@ -141,12 +142,12 @@ export const modelDecisionSchema = z
     datasetId: z.uuid(),
     modelName: z.string().min(1),
     versionLabel: z.string().min(1),
-    decision: z.enum(modelDecisions, { error: 'choose retrain, retire or keep' }),
+    decision: z.enum(modelDecisions, { error: pm.decisionRequired }),
     justification: z.string().trim().max(2000).default(''),
   })
   .refine((d) => d.decision !== 'keep' || d.justification.length >= 20, {
     path: ['justification'],
-    error: 'keeping a model trained on the data needs a justification (at least 20 characters)',
+    error: pm.justificationRequired,
   });
 export type ModelDecisionInput = z.input<typeof modelDecisionSchema>;
 
@@ -161,7 +162,7 @@ export async function recordModelDecision(tx: Tx, requestId: string, input: Mode
   );
   const [current] = await tx.select().from(modelFlags).where(where);
   if (!current) throw new NotFoundError('This model version is not flagged for the request.');
-  if (current.decision) throw new ConflictError('A decision on this model version is already recorded.');
+  if (current.decision) throw new ConflictError(pm.decisionRecorded);
   const [row] = await tx
     .update(modelFlags)
     .set({ decision: d.decision, justification: d.justification || null, decidedBy: actor.name, decidedAt: new Date() })

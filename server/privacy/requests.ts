@@ -23,6 +23,7 @@ import { erasureJob } from './job';
 import { flagAffectedModels, listModelFlags, type ModelDecisionInput, type ModelFlag, recordModelDecision } from './lineage';
 import { connectStore, listStores } from './stores';
 import { finalizeRequest } from './evidence';
+import { privacyMessages as pm, msg } from './messages';
 
 export type ErasureRequestRow = typeof erasureRequests.$inferSelect;
 
@@ -35,22 +36,22 @@ export interface SealedSubject {
 const identifierSchema = z
   .object({
     kind: z.enum(identifierKinds),
-    value: z.string().trim().min(1, { error: 'enter the identifier' }).max(500),
+    value: z.string().trim().min(1, { error: pm.identifierRequired }).max(500),
     tenant: z.string().trim().max(200).optional(),
   })
-  .refine((i) => i.kind !== 'email' || /^[^\s@]+@[^\s@]+$/.test(i.value), { path: ['value'], error: 'an e-mail address' })
-  .refine((i) => i.kind !== 'tenant_user_id' || (i.tenant ?? '').length > 0, { path: ['tenant'], error: 'a tenant-scoped id needs its tenant' });
+  .refine((i) => i.kind !== 'email' || /^[^\s@]+@[^\s@]+$/.test(i.value), { path: ['value'], error: pm.emailInvalid })
+  .refine((i) => i.kind !== 'tenant_user_id' || (i.tenant ?? '').length > 0, { path: ['tenant'], error: pm.tenantRequired });
 
 export const requestInputSchema = z.object({
-  identifiers: z.array(identifierSchema).min(1, { error: 'give at least one identifier of the subject' }).max(20),
-  requesterName: z.string().trim().min(1, { error: 'who made the request' }).max(200),
-  requesterContact: z.string().trim().min(3, { error: 'how to reach the requester' }).max(500),
-  channel: z.enum(intakeChannels, { error: 'how the request arrived' }),
+  identifiers: z.array(identifierSchema).min(1, { error: pm.identifiersRequired }).max(20),
+  requesterName: z.string().trim().min(1, { error: pm.requesterNameRequired }).max(200),
+  requesterContact: z.string().trim().min(3, { error: pm.requesterContactRequired }).max(500),
+  channel: z.enum(intakeChannels, { error: pm.channelRequired }),
   receivedOn: z
     .string()
     .trim()
-    .refine(isCalendarDate, { error: 'the date of receipt as YYYY-MM-DD' })
-    .refine((d) => !isCalendarDate(d) || daysBetween(todayUtc(), d) <= 0, { error: 'the date of receipt cannot be in the future' }),
+    .refine(isCalendarDate, { error: pm.dateFormat })
+    .refine((d) => !isCalendarDate(d) || daysBetween(todayUtc(), d) <= 0, { error: pm.receivedInFuture }),
 });
 export type RequestInput = z.input<typeof requestInputSchema>;
 
@@ -59,7 +60,7 @@ function reference(receivedOn: string): string {
 }
 
 function subjectOf(row: ErasureRequestRow): SealedSubject {
-  if (!row.subject) throw new ConflictError('The identifiers of this request were wiped after completion; start a re-run with them.');
+  if (!row.subject) throw new ConflictError(pm.subjectWiped);
   return openJson<SealedSubject>(row.subject, `erasure:${row.id}`);
 }
 
@@ -122,8 +123,8 @@ async function lockRequest(tx: Tx, id: string): Promise<ErasureRequestRow> {
   return row;
 }
 
-function expectState(row: ErasureRequestRow, allowed: readonly RequestState[], doing: string) {
-  if (!allowed.includes(row.state)) throw new ConflictError(`Cannot ${doing}: the request is ${row.state.replaceAll('_', ' ')}.`);
+function expectState(row: ErasureRequestRow, allowed: readonly RequestState[], doing: 'verify' | 'extend' | 'discover' | 'submit' | 'approve' | 'reject' | 'retry') {
+  if (!allowed.includes(row.state)) throw new ConflictError(msg(pm.wrongState, { doing: `privacy.doing.${doing}`, state: `privacy.state.${row.state}` }));
 }
 
 async function transition(tx: Tx, row: ErasureRequestRow, set: Partial<typeof erasureRequests.$inferInsert>, actor: AuditActor, action: string, detail: Record<string, unknown> = {}) {
@@ -140,7 +141,7 @@ async function transition(tx: Tx, row: ErasureRequestRow, set: Partial<typeof er
 }
 
 export const verificationSchema = z.object({
-  method: z.string().trim().min(5, { error: 'say how the identity was verified (at least 5 characters)' }).max(1000),
+  method: z.string().trim().min(5, { error: pm.verificationMethod }).max(1000),
 });
 
 /** Records how the requester's identity was verified: received → verified. */
@@ -148,7 +149,7 @@ export async function recordVerification(id: string, input: z.input<typeof verif
   const v = parseInput(verificationSchema, input);
   return getDb().transaction(async (tx) => {
     const row = await lockRequest(tx, id);
-    expectState(row, ['received'], 'record the verification');
+    expectState(row, ['received'], 'verify');
     return transition(tx, row, { state: 'verified', verificationMethod: v.method, verifiedAt: new Date(), verifiedBy: actor.name }, actor, 'privacy.erasure.verify-identity', { method: v.method });
   });
 }
@@ -160,8 +161,8 @@ export async function extendDeadline(id: string, input: z.input<typeof extension
   const e = parseInput(extensionSchema, input);
   return getDb().transaction(async (tx) => {
     const row = await lockRequest(tx, id);
-    expectState(row, openRequestStates, 'extend the deadline');
-    if (row.extendedDueOn) throw new ConflictError('The deadline was already extended; Art. 12(3) allows it once.');
+    expectState(row, openRequestStates, 'extend');
+    if (row.extendedDueOn) throw new ConflictError(pm.alreadyExtended);
     const check = checkExtension({ receivedOn: row.receivedOn, reason: e.reason, noticeOn: e.noticeOn });
     if (!check.ok) throw new InputError(check.message, { [check.field]: [check.message] });
     return transition(
@@ -202,7 +203,7 @@ export async function runDiscovery(id: string, actor: AuditActor): Promise<Disco
   const db = getDb();
   const [row] = await db.select().from(erasureRequests).where(eq(erasureRequests.id, id));
   if (!row) throw new NotFoundError('No such erasure request.');
-  expectState(row, ['verified', 'discovery'], 'run discovery');
+  expectState(row, ['verified', 'discovery'], 'discover');
   const { identifiers } = subjectOf(row);
   const holds = await activeHolds();
   const stores = await listStores();
@@ -241,7 +242,7 @@ export async function runDiscovery(id: string, actor: AuditActor): Promise<Disco
   const result: DiscoveryResult = { at: new Date().toISOString(), stores: results, total, byCategory };
   await db.transaction(async (tx) => {
     const locked = await lockRequest(tx, id);
-    expectState(locked, ['verified', 'discovery'], 'run discovery');
+    expectState(locked, ['verified', 'discovery'], 'discover');
     const flagged = await flagAffectedModels(tx, id, locked.subjectHashes);
     await transition(tx, locked, { state: 'discovery', discovery: result, discoveredAt: new Date(), discoveredById: actor.id }, actor, 'privacy.erasure.discover', {
       total,
@@ -257,11 +258,11 @@ export async function runDiscovery(id: string, actor: AuditActor): Promise<Disco
 export async function submitForApproval(id: string, actor: AuditActor) {
   return getDb().transaction(async (tx) => {
     const row = await lockRequest(tx, id);
-    expectState(row, ['discovery'], 'submit for approval');
+    expectState(row, ['discovery'], 'submit');
     const discovery = row.discovery as DiscoveryResult | null;
     const failed = discovery?.stores.filter((s) => !s.ok).map((s) => s.name) ?? [];
-    if (!discovery) throw new ConflictError('Run discovery first.');
-    if (failed.length) throw new ConflictError(`Discovery could not reach ${failed.join(', ')}; fix the store or run discovery again — nothing may be skipped silently.`);
+    if (!discovery) throw new ConflictError(pm.discoveryFirst);
+    if (failed.length) throw new ConflictError(msg(pm.discoveryUnreachable, { stores: failed.join(', ') }));
     return transition(tx, row, { state: 'awaiting_approval', approvalRequestedById: actor.id }, actor, 'privacy.erasure.submit');
   });
 }
@@ -292,7 +293,7 @@ export async function approveRequest(id: string, actor: AuditActor) {
     const refusals: Refusal[] = [];
     const tasks: (typeof erasureTasks.$inferInsert)[] = [];
     for (const s of discovery.stores) {
-      if (!s.ok) throw new ConflictError('Discovery is incomplete; run it again.');
+      if (!s.ok) throw new ConflictError(pm.discoveryIncomplete);
       const held = s.targets.filter((t) => t.holds.length > 0);
       for (const t of held) refusals.push({ storeId: s.storeId, storeName: s.name, target: t.key, categories: t.categories, records: t.count, holds: t.holds });
       tasks.push({
@@ -324,7 +325,7 @@ export async function approveRequest(id: string, actor: AuditActor) {
 }
 
 export const rejectionSchema = z.object({
-  reason: z.string().trim().min(10, { error: 'give the reason the requester will be told (at least 10 characters)' }).max(2000),
+  reason: z.string().trim().min(10, { error: pm.rejectionReason }).max(2000),
 });
 
 /** Rejects a request (e.g. identity not verifiable, Art. 12(5)); its identifiers are wiped at once. */
@@ -337,18 +338,39 @@ export async function rejectRequest(id: string, input: z.input<typeof rejectionS
   });
 }
 
-/** failed → executing: failed tasks go back to pending and the job resumes (its finished steps are kept). */
+/**
+ * Whether a request can be retried: it failed (a store failed on the last attempt), or it is
+ * still executing/verifying while its job already ended failed — the last attempt lost its
+ * lease (the worker died or hung), timed out, or failed outside any one store, so the job's
+ * own failure handling never ran.
+ */
+export function isRetryable(state: RequestState, jobState: string | null | undefined): boolean {
+  return state === 'failed' || ((state === 'executing' || state === 'verifying') && jobState === 'failed');
+}
+
+/**
+ * failed (or stalled with a failed job) → executing: failed and interrupted tasks go back to
+ * pending and the same job resumes (its finished steps are kept); audited with the job's
+ * retry in one transaction.
+ */
 export async function retryRequest(id: string, actor: AuditActor) {
   return getDb().transaction(async (tx) => {
     const row = await lockRequest(tx, id);
-    expectState(row, ['failed'], 'retry');
-    if (!row.jobId) throw new ConflictError('This request has no erasure job to retry.');
-    const failed = await tx.select().from(erasureTasks).where(and(eq(erasureTasks.requestId, id), eq(erasureTasks.state, 'failed')));
-    await tx.update(erasureTasks).set({ state: 'pending', error: null, updatedAt: new Date() }).where(and(eq(erasureTasks.requestId, id), eq(erasureTasks.state, 'failed')));
+    const job = row.jobId ? await getJob(row.jobId, tx) : null;
+    if (!isRetryable(row.state, job?.state)) {
+      throw new ConflictError(msg(pm.wrongState, { doing: 'privacy.doing.retry', state: `privacy.state.${row.state}` }));
+    }
+    if (!row.jobId || !job) throw new ConflictError(pm.noJob);
+    const again = and(eq(erasureTasks.requestId, id), inArray(erasureTasks.state, ['failed', 'running']));
+    const tasks = await tx.select().from(erasureTasks).where(again);
+    await tx.update(erasureTasks).set({ state: 'pending', error: null, updatedAt: new Date() }).where(again);
     // A processor that reported failure is asked again.
     await tx.delete(webhookCallbacks).where(and(eq(webhookCallbacks.requestId, id), eq(webhookCallbacks.status, 'failed')));
     await retryJob(row.jobId, actor, tx);
-    return transition(tx, row, { state: 'executing' }, actor, 'privacy.erasure.retry', { stores: failed.map((t) => t.storeName) });
+    return transition(tx, row, { state: 'executing' }, actor, 'privacy.erasure.retry', {
+      stores: tasks.map((t) => t.storeName),
+      jobEnded: { state: job.state, attempts: job.attempts },
+    });
   });
 }
 
@@ -356,7 +378,7 @@ export async function retryRequest(id: string, actor: AuditActor) {
 export async function decideModel(id: string, input: ModelDecisionInput, actor: AuditActor) {
   return getDb().transaction(async (tx) => {
     const row = await lockRequest(tx, id);
-    if (['completed', 'partially_refused', 'rejected'].includes(row.state)) throw new ConflictError('The request is closed; its evidence is final.');
+    if (['completed', 'partially_refused', 'rejected'].includes(row.state)) throw new ConflictError(pm.requestClosed);
     await recordModelDecision(tx, id, input, actor);
     // Verification is recorded on the tasks (remaining 0, succeeded); the job closes the request
     // itself when no decision is outstanding, and finalizeRequest is idempotent, so either may win.
@@ -375,6 +397,10 @@ export interface RequestDetail {
   flags: ModelFlag[];
   effectiveDueOn: string;
   daysLeft: number | null;
+  /** The page offers "retry" (see isRetryable). */
+  retryable: boolean;
+  /** Still executing/verifying, but the job ended failed: the request is stuck until retried. */
+  stalled: boolean;
 }
 
 /** A request with its tasks, job progress and flagged models; the identifiers only when `reveal`. */
@@ -395,6 +421,8 @@ export async function getRequest(id: string, options: { reveal?: boolean } = {},
     flags: await listModelFlags(id, db),
     effectiveDueOn,
     daysLeft: open ? daysBetween(todayUtc(), effectiveDueOn) : null,
+    retryable: isRetryable(row.state, job?.state),
+    stalled: row.state !== 'failed' && isRetryable(row.state, job?.state),
   };
 }
 

@@ -6,11 +6,12 @@ import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
 import { parseInput, requireUuid } from './validation';
 import { defineJobType, enqueueJob, type JobContext, PermanentJobError } from '../jobs';
-import { PostgresConnector } from './connectors';
+import { PostgresConnector, RedisConnector, type RedisStoreConfig } from './connectors';
 import { categoryName, type PgTableConfig } from './connectors/postgres';
 import { signDocument } from './crypto';
 import { categoryMatches } from './holds';
-import { connectStore, getStore, listStores } from './stores';
+import { connectStore, getStore, listStores, type StoreView } from './stores';
+import { msg, privacyMessages as pm } from './messages';
 
 /**
  * Legal minimum retention that no policy may undercut, built in. Organisations add their
@@ -35,9 +36,9 @@ export async function floorFor(category: string, db: Executor = getDb()): Promis
 }
 
 export const floorInputSchema = z.object({
-  category: z.string().trim().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a category or category prefix such as billing' }),
-  minDays: z.coerce.number({ error: 'a number of days' }).int().min(1).max(36_500),
-  basis: z.string().trim().min(10, { error: 'name the legal basis (at least 10 characters)' }).max(1000),
+  category: z.string().trim().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: pm.floorCategory }),
+  minDays: z.coerce.number({ error: pm.days }).int({ error: pm.days }).min(1, { error: pm.days }).max(36_500),
+  basis: z.string().trim().min(10, { error: pm.floorBasis }).max(1000),
 });
 
 /** Adds or changes a configured floor; refused when an existing policy would undercut it. */
@@ -47,7 +48,7 @@ export async function setFloor(input: z.input<typeof floorInputSchema>, actor: A
     const policies = await tx.select().from(retentionPolicies);
     const under = policies.filter((p) => floorCovers(f.category, p.category) && p.maxAgeDays < f.minDays);
     if (under.length) {
-      throw new ConflictError(`Policies for ${under.map((p) => `${p.category} (${p.maxAgeDays} days)`).join(', ')} keep data shorter than this floor; change them first.`);
+      throw new ConflictError(msg(pm.floorUndercut, { policies: under.map((p) => `${p.category} (${p.maxAgeDays})`).join(', ') }));
     }
     await tx
       .insert(retentionFloors)
@@ -59,14 +60,14 @@ export async function setFloor(input: z.input<typeof floorInputSchema>, actor: A
 
 export const policyInputSchema = z.object({
   category: categoryName,
-  storeId: z.uuid({ error: 'choose a store' }),
+  storeId: z.uuid({ error: pm.chooseStore }),
   tenant: z
     .string()
     .trim()
     .max(200)
     .optional()
     .transform((v) => (v ? v : undefined)),
-  maxAgeDays: z.coerce.number({ error: 'a number of days' }).int({ error: 'whole days' }).min(1, { error: 'at least 1 day' }).max(36_500),
+  maxAgeDays: z.coerce.number({ error: pm.days }).int({ error: pm.days }).min(1, { error: pm.days }).max(36_500),
   action: z.enum(retentionActions),
 });
 export type PolicyInput = z.input<typeof policyInputSchema>;
@@ -83,35 +84,57 @@ function tablesFor(config: unknown, category: string): PgTableConfig[] {
 export async function createPolicy(input: PolicyInput, actor: AuditActor) {
   const p = parseInput(policyInputSchema, input);
   const store = await getStore(p.storeId);
-  if (store.kind !== 'postgres' && store.kind !== 'pgvector') {
-    throw new InputError('Retention purges run on PostgreSQL and pgvector stores.', { storeId: ['Redis keys expire by TTL; processors keep their own retention'] });
-  }
-  const tables = tablesFor(store.config, p.category);
-  if (!tables.length) throw new InputError('This store holds no data of that category.', { category: [`the store's categories: ${store.categories.join(', ')}`] });
-  const missing = tables.filter((t) => !t.timestampColumn).map((t) => t.table);
-  if (missing.length) throw new InputError('Map a timestamp column first.', { category: [`no timestamp column mapped in ${missing.join(', ')}`] });
-  if (p.action === 'anonymise') {
-    const none = tables.filter((t) => !Object.keys(t.overwrite ?? {}).length).map((t) => t.table);
-    if (none.length) throw new InputError('Map the columns to overwrite first.', { action: [`nothing to overwrite mapped in ${none.join(', ')}`] });
-  }
-  if (p.tenant) {
-    const none = tables.filter((t) => !t.tenantColumn).map((t) => t.table);
-    if (none.length) throw new InputError('Map the tenant column first.', { tenant: [`no tenant column mapped in ${none.join(', ')}`] });
-  }
+  if (store.kind === 'redis') checkRedisPolicy(store, p);
+  else if (store.kind !== 'postgres' && store.kind !== 'pgvector') {
+    throw new InputError(pm.retentionKinds, { storeId: [pm.retentionKinds] });
+  } else checkSqlPolicy(store, p);
   const floor = await floorFor(p.category);
   if (floor && p.maxAgeDays < floor.minDays) {
-    throw new InputError(`The legal minimum for ${p.category} is ${floor.minDays} days.`, { maxAgeDays: [`at least ${floor.minDays} days (${floor.basis})`] });
+    throw new InputError(msg(pm.belowFloor, { category: p.category, days: floor.minDays }), { maxAgeDays: [msg(pm.atLeastDays, { days: floor.minDays, basis: floor.basis })] });
   }
   return getDb().transaction(async (tx) => {
     const [clash] = await tx
       .select({ id: retentionPolicies.id })
       .from(retentionPolicies)
       .where(and(eq(retentionPolicies.category, p.category), eq(retentionPolicies.storeId, p.storeId), sql`coalesce(${retentionPolicies.tenant}, '') = ${p.tenant ?? ''}`));
-    if (clash) throw new InputError('A policy for this category, store and tenant exists.', { category: ['edit or delete the existing policy'] });
+    if (clash) throw new InputError(pm.policyExists, { category: [pm.editExisting] });
     const [row] = await tx.insert(retentionPolicies).values({ ...p, tenant: p.tenant ?? null, createdBy: actor.name }).returning();
     await recordAudit(tx, { actor, action: 'privacy.retention.policy.create', targetType: 'privacy_retention_policy', targetId: row!.id, after: p });
     return row!;
   });
+}
+
+type ParsedPolicy = z.output<typeof policyInputSchema>;
+
+/** Redis: key patterns only (a field in a shared hash has no age), each with its timestamp field; delete only. */
+function checkRedisPolicy(store: StoreView, p: ParsedPolicy) {
+  const config = store.config as RedisStoreConfig;
+  const keys = config.keys.filter((k) => k.categories.includes(p.category));
+  const inHashes = config.hashFields.filter((h) => h.categories.includes(p.category)).map((h) => `${h.key}#${h.field}`);
+  if (!keys.length && !inHashes.length) throw new InputError(pm.categoryNotInStore, { category: [msg(pm.storeCategories, { categories: store.categories.join(', ') })] });
+  if (inHashes.length) throw new InputError(pm.retentionRedisPatterns, { category: [msg(pm.redisHashFieldsAge, { fields: inHashes.join(', ') })] });
+  const undated = keys.filter((k) => !k.timestampField).map((k) => k.pattern);
+  if (undated.length) throw new InputError(pm.mapTimestamp, { category: [msg(pm.noTimestampField, { patterns: undated.join(', ') })] });
+  if (p.action !== 'delete') throw new InputError(pm.retentionRedisPatterns, { action: [pm.redisDeleteOnly] });
+  if (p.tenant) {
+    const none = keys.filter((k) => !k.pattern.includes('{tenant}')).map((k) => k.pattern);
+    if (none.length) throw new InputError(pm.mapTenant, { tenant: [msg(pm.noTenant, { tables: none.join(', ') })] });
+  }
+}
+
+function checkSqlPolicy(store: StoreView, p: ParsedPolicy) {
+  const tables = tablesFor(store.config, p.category);
+  if (!tables.length) throw new InputError(pm.categoryNotInStore, { category: [msg(pm.storeCategories, { categories: store.categories.join(', ') })] });
+  const missing = tables.filter((t) => !t.timestampColumn).map((t) => t.table);
+  if (missing.length) throw new InputError(pm.mapTimestamp, { category: [msg(pm.noTimestamp, { tables: missing.join(', ') })] });
+  if (p.action === 'anonymise') {
+    const none = tables.filter((t) => !Object.keys(t.overwrite ?? {}).length).map((t) => t.table);
+    if (none.length) throw new InputError(pm.mapOverwrite, { action: [msg(pm.noOverwrite, { tables: none.join(', ') })] });
+  }
+  if (p.tenant) {
+    const none = tables.filter((t) => !t.tenantColumn).map((t) => t.table);
+    if (none.length) throw new InputError(pm.mapTenant, { tenant: [msg(pm.noTenant, { tables: none.join(', ') })] });
+  }
 }
 
 /** Deletes a policy (its past runs and their evidence go with it only through the audit trail). */
@@ -170,9 +193,30 @@ async function runRetention(ctx: JobContext<RetentionPayload>) {
   const floor = await floorFor(policy.category);
   if (floor && policy.maxAgeDays < floor.minDays) throw new PermanentJobError('the policy undercuts the legal floor');
   const { store, connector } = await connectStore(policy.storeId);
-  const perTable: { table: string; rows: number }[] = [];
+  const perTable: { table: string; rows: number; undated?: number }[] = [];
   try {
-    if (!(connector instanceof PostgresConnector)) throw new PermanentJobError('retention runs only on SQL stores');
+    if (connector instanceof RedisConnector) {
+      // Whole keys by pattern, judged by their timestamp field (see purgeOlderThan).
+      const patterns = (store.config as RedisStoreConfig).keys.filter((k) => k.categories.includes(policy.category)).map((k) => k.pattern);
+      let total = run.rows;
+      for (const [i, pattern] of patterns.entries()) {
+        const result = await ctx.step(`purge:keys:${pattern}`, () =>
+          connector.purgeOlderThan(pattern, run.cutoff, {
+            tenant: policy.tenant,
+            signal: ctx.signal,
+            onBatch: async (n) => {
+              total += n;
+              // Counted per script run (each commits on its own), so a resumed run keeps them.
+              await db.update(retentionRuns).set({ rows: sql`${retentionRuns.rows} + ${n}` }).where(eq(retentionRuns.id, run.id));
+              await ctx.setProgress(i, patterns.length, `${pattern}: ${total} keys`);
+            },
+          }),
+        );
+        perTable.push({ table: `keys:${pattern}`, rows: result.removed, undated: result.undated });
+      }
+      return await finishRun(ctx, run, policy, store, floor, perTable);
+    }
+    if (!(connector instanceof PostgresConnector)) throw new PermanentJobError('retention runs only on SQL and Redis stores');
     // Children before parents, as for erasure.
     const order = (await connector.targets()).map((x) => x.key);
     const tables = tablesFor(store.config, policy.category).sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
@@ -196,6 +240,18 @@ async function runRetention(ctx: JobContext<RetentionPayload>) {
   } finally {
     await connector.close();
   }
+  return finishRun(ctx, run, policy, store, floor, perTable);
+}
+
+/** Signs the evidence of a finished run and closes it (one recorded step, audited). */
+async function finishRun(
+  ctx: JobContext<RetentionPayload>,
+  run: typeof retentionRuns.$inferSelect,
+  policy: typeof retentionPolicies.$inferSelect,
+  store: StoreView,
+  floor: Awaited<ReturnType<typeof floorFor>>,
+  perTable: { table: string; rows: number; undated?: number }[],
+) {
   return ctx.stepInTransaction('evidence', async (tx) => {
     const [current] = await tx.select().from(retentionRuns).where(eq(retentionRuns.id, run.id)).for('update');
     const finishedAt = new Date();

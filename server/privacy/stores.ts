@@ -5,6 +5,7 @@ import { type Executor, getDb } from '../../db/client';
 import { privacyStores, type StoreKind, storeKinds } from '../../db/schema/privacy';
 import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
+import { issueMessage, msg, privacyMessages as pm } from './messages';
 import { parseInput } from './validation';
 import { type ConnectionCheck, type Connector, type Discovery, openConnector, type SqlClient, storeSchemas } from './connectors';
 import { openJson, sealJson } from './crypto';
@@ -23,7 +24,7 @@ export interface StoreView {
 }
 
 export const storeInputSchema = z.object({
-  name: z.string().trim().min(2, { error: 'at least 2 characters' }).max(100),
+  name: z.string().trim().min(2, { error: msg(pm.tooShort, { min: 2 }) }).max(100),
   kind: z.enum(storeKinds),
   /** The mapping as JSON text (forms) or an object (API, tests). */
   config: z.union([z.string(), z.record(z.string(), z.unknown())]),
@@ -37,7 +38,7 @@ function parseJsonField(value: string | Record<string, unknown>, field: string):
   try {
     return JSON.parse(value);
   } catch {
-    throw new InputError('The input is not valid JSON.', { [field]: ['not valid JSON: check quotes and commas'] });
+    throw new InputError(pm.notJson, { [field]: [pm.notJsonHint] });
   }
 }
 
@@ -46,16 +47,16 @@ function validated(kind: StoreKind, rawConfig: unknown, rawCredentials: unknown 
   const config = schemas.config.safeParse(rawConfig);
   const fieldErrors: Record<string, string[]> = {};
   if (!config.success) {
-    fieldErrors.config = config.error.issues.map((i) => `${i.path.join('.') || 'mapping'}: ${i.message}`);
+    fieldErrors.config = config.error.issues.map((i) => issueMessage(i, i.path.join('.') || undefined));
   }
   let credentials: unknown;
   if (rawCredentials !== undefined) {
     const parsed = schemas.credentials.safeParse(rawCredentials);
     // Never echo credential values back: only where the problem is.
-    if (!parsed.success) fieldErrors.credentials = parsed.error.issues.map((i) => `${i.path.join('.') || 'credentials'}: ${i.message}`);
+    if (!parsed.success) fieldErrors.credentials = parsed.error.issues.map((i) => issueMessage(i, i.path.join('.') || undefined));
     else credentials = parsed.data;
   }
-  if (Object.keys(fieldErrors).length) throw new InputError('The store cannot be saved as entered.', fieldErrors);
+  if (Object.keys(fieldErrors).length) throw new InputError(pm.storeInvalid, fieldErrors);
   return { config: config.data as unknown, credentials };
 }
 
@@ -104,10 +105,16 @@ export async function getStore(id: string, db: Executor = getDb()): Promise<Stor
   return view(row);
 }
 
+/** Options of checks on a store as entered: `storeId` (editing) uses its stored credentials when none are entered. */
+interface EnteredOptions {
+  sqlClient?: SqlClient;
+  storeId?: string;
+}
+
 /** Checks the connection of a store as entered, before it is saved. */
-export async function testStoreInput(input: StoreInput, options: { sqlClient?: SqlClient } = {}): Promise<ConnectionCheck> {
+export async function testStoreInput(input: StoreInput, options: EnteredOptions = {}): Promise<ConnectionCheck> {
   const parsed = parseInput(storeInputSchema, input);
-  const credentials = await credentialsFor(parsed);
+  const credentials = await enteredOrStoredCredentials(parsed, options.storeId);
   const { config } = validated(parsed.kind, parseJsonField(parsed.config, 'config'), credentials);
   const connector = openConnector({ id: crypto.randomUUID(), kind: parsed.kind, config, credentials }, options);
   try {
@@ -118,9 +125,9 @@ export async function testStoreInput(input: StoreInput, options: { sqlClient?: S
 }
 
 /** Lists tables/columns (or key shapes) of a store as entered, with suggested identifier columns. */
-export async function discoverStoreInput(input: StoreInput, options: { sqlClient?: SqlClient } = {}): Promise<Discovery> {
+export async function discoverStoreInput(input: StoreInput, options: EnteredOptions = {}): Promise<Discovery> {
   const parsed = parseInput(storeInputSchema, input);
-  const credentials = await credentialsFor(parsed);
+  const credentials = await enteredOrStoredCredentials(parsed, options.storeId);
   // Discovery needs only the connection: a placeholder mapping stands in until one is written.
   const rawConfig = typeof parsed.config === 'string' && parsed.config.trim() === '' ? placeholderConfig(parsed.kind) : parseJsonField(parsed.config, 'config');
   const connector = openConnector({ id: crypto.randomUUID(), kind: parsed.kind, config: withPlaceholder(parsed.kind, rawConfig), credentials }, options);
@@ -141,14 +148,29 @@ function withPlaceholder(kind: StoreKind, config: unknown): unknown {
   return storeSchemas[kind].config.safeParse(config).success ? config : placeholderConfig(kind);
 }
 
+function credentialsEntered(parsed: z.output<typeof storeInputSchema>): boolean {
+  return parsed.credentials !== undefined && !(typeof parsed.credentials === 'string' && parsed.credentials.trim() === '');
+}
+
+/** The credentials entered, or (editing a store, none entered) the stored ones — never sent back to the page. */
+async function enteredOrStoredCredentials(parsed: z.output<typeof storeInputSchema>, storeId: string | undefined): Promise<unknown> {
+  if (storeId && !credentialsEntered(parsed)) {
+    const store = await getStore(storeId);
+    if (store.kind !== parsed.kind) throw new InputError(pm.invalidInput, { kind: [msg(pm.choose, { options: store.kind })] });
+    const stored = await storeCredentials(storeId);
+    if (stored !== undefined) return stored;
+  }
+  return credentialsFor(parsed);
+}
+
 async function credentialsFor(parsed: z.output<typeof storeInputSchema> & { id?: string }): Promise<unknown> {
   if (parsed.credentials === undefined || (typeof parsed.credentials === 'string' && parsed.credentials.trim() === '')) {
-    throw new InputError('Enter the connection credentials.', { credentials: ['required to connect'] });
+    throw new InputError(pm.credentialsRequired, { credentials: [pm.credentialsNeeded] });
   }
   const raw = parseJsonField(parsed.credentials, 'credentials');
   const result = storeSchemas[parsed.kind].credentials.safeParse(raw);
   if (!result.success) {
-    throw new InputError('The credentials are incomplete.', { credentials: result.error.issues.map((i) => `${i.path.join('.') || 'credentials'}: ${i.message}`) });
+    throw new InputError(pm.credentialsIncomplete, { credentials: result.error.issues.map((i) => issueMessage(i, i.path.join('.') || undefined)) });
   }
   return result.data;
 }
@@ -169,12 +191,12 @@ export async function createStore(
   if (!options.skipLiveCheck) await liveCheck({ id, kind: parsed.kind, config, credentials }, options);
   return getDb().transaction(async (tx) => {
     const clash = await tx.select({ id: privacyStores.id }).from(privacyStores).where(sql`lower(${privacyStores.name}) = lower(${parsed.name})`);
-    if (clash.length) throw new InputError('A store with this name exists.', { name: ['choose another name'] });
+    if (clash.length) throw new InputError(pm.storeExists, { name: [pm.chooseAnotherName] });
     const [row] = await tx
       .insert(privacyStores)
       .values({ id, name: parsed.name, kind: parsed.kind, config, credentials: sealJson(credentials, `store:${id}`), createdBy: actor.name })
       .returning();
-    await recordAudit(tx, { actor, action: 'privacy.store.create', targetType: 'privacy_store', targetId: id, after: { name: parsed.name, kind: parsed.kind, config } });
+    await recordAudit(tx, { actor, action: 'privacy.store.create', targetType: 'privacy_store', targetId: id, after: { name: parsed.name, kind: parsed.kind, config: redactForAudit(config) } });
     return view(row!);
   });
 }
@@ -183,15 +205,21 @@ async function liveCheck(store: { id: string; kind: StoreKind; config: unknown; 
   const connector = openConnector(store, options);
   try {
     const check = await connector.test();
-    if (!check.ok) throw new InputError(`The store cannot be reached: ${check.reason}.`, { credentials: [check.reason] });
+    if (!check.ok) throw new InputError(msg(pm.unreachable, { reason: check.reason }), { credentials: [msg(pm.unreachableReason, { reason: check.reason })] });
     const problems = await connector.checkMapping();
-    if (problems.length) throw new InputError('The mapping does not match the store.', { config: problems });
+    if (problems.length) throw new InputError(pm.mappingMismatch, { config: problems });
   } finally {
     await connector.close();
   }
 }
 
-/** Changes a store's name, mapping and (when given) credentials. */
+/**
+ * Changes a store's name, mapping and (when given) credentials, with the same validation and
+ * live check as registering it. Empty credentials keep the stored ones. The kind is fixed.
+ * Refused while an erasure is executing or verifying in the store (its job reads the mapping);
+ * a failed one may be fixed here and retried. Audited with the mapping before and after,
+ * credentials never (only whether they changed), URLs without their user info.
+ */
 export async function updateStore(
   id: string,
   input: Omit<StoreInput, 'kind'>,
@@ -200,11 +228,20 @@ export async function updateStore(
 ): Promise<StoreView> {
   const current = await getStore(id);
   const parsed = parseInput(storeInputSchema, { ...input, kind: current.kind });
-  const hasNewCredentials = parsed.credentials !== undefined && !(typeof parsed.credentials === 'string' && parsed.credentials.trim() === '');
-  const credentials = hasNewCredentials ? await credentialsFor(parsed) : (await storeCredentials(id));
+  const hasNewCredentials = credentialsEntered(parsed);
+  const credentials = hasNewCredentials ? await credentialsFor(parsed) : await storeCredentials(id);
+  if (credentials === undefined) throw new InputError(pm.credentialsRequired, { credentials: [pm.credentialsNeeded] });
   const { config } = validated(current.kind, parseJsonField(parsed.config, 'config'), credentials);
   if (!options.skipLiveCheck) await liveCheck({ id, kind: current.kind, config, credentials }, options);
   return getDb().transaction(async (tx) => {
+    const [locked] = await tx.select().from(privacyStores).where(eq(privacyStores.id, id)).for('update');
+    if (!locked) throw new NotFoundError('No such data store.');
+    if (await storeInUse(tx, id, ['executing', 'verifying'])) throw new ConflictError(pm.storeRunning);
+    const clash = await tx
+      .select({ id: privacyStores.id })
+      .from(privacyStores)
+      .where(sql`lower(${privacyStores.name}) = lower(${parsed.name}) and ${privacyStores.id} <> ${id}`);
+    if (clash.length) throw new InputError(pm.storeExists, { name: [pm.chooseAnotherName] });
     const [row] = await tx
       .update(privacyStores)
       .set({
@@ -220,22 +257,39 @@ export async function updateStore(
       action: 'privacy.store.update',
       targetType: 'privacy_store',
       targetId: id,
-      before: { name: current.name, config: current.config },
-      after: { name: parsed.name, config, credentialsChanged: hasNewCredentials },
+      before: { name: locked.name, config: redactForAudit(locked.config) },
+      after: { name: parsed.name, config: redactForAudit(config), credentialsChanged: hasNewCredentials },
     });
     return view(row!);
   });
+}
+
+/**
+ * A mapping as the audit trail keeps it. Secrets belong in the credentials (never audited),
+ * but a URL in a mapping (a webhook processor's) may still carry user info or a token in its
+ * query: both are replaced. Column names and replacements stay — they are what was changed.
+ */
+export function redactForAudit(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s?#]*@/i, '$1[redacted]@').replace(/\?[^#]*/, '?[redacted]');
+  }
+  if (Array.isArray(value)) return value.map(redactForAudit);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactForAudit(v)]));
+  return value;
+}
+
+async function storeInUse(tx: Executor, id: string, states: string[]): Promise<boolean> {
+  const busy = await tx.execute(sql`select 1 from privacy_erasure_tasks t join privacy_erasure_requests r on r.id = t.request_id
+      where t.store_id = ${id} and r.state in (${sql.join(states.map((st) => sql`${st}`), sql`, `)}) limit 1`);
+  return (Array.isArray(busy) ? busy : (busy as { rows: unknown[] }).rows).length > 0;
 }
 
 /** Removes a store; refused while an open erasure request still has work in it. */
 export async function deleteStore(id: string, actor: AuditActor): Promise<void> {
   const current = await getStore(id);
   await getDb().transaction(async (tx) => {
-    const busy = await tx.execute(sql`select 1 from privacy_erasure_tasks t join privacy_erasure_requests r on r.id = t.request_id
-      where t.store_id = ${id} and r.state in ('executing', 'verifying', 'failed') limit 1`);
-    if ((Array.isArray(busy) ? busy : (busy as { rows: unknown[] }).rows).length) {
-      throw new ConflictError('An erasure request is still working in this store; finish it first.');
-    }
+    if (await storeInUse(tx, id, ['executing', 'verifying', 'failed'])) throw new ConflictError(pm.storeBusy);
     await tx.delete(privacyStores).where(eq(privacyStores.id, id));
     await recordAudit(tx, { actor, action: 'privacy.store.delete', targetType: 'privacy_store', targetId: id, before: { name: current.name, kind: current.kind } });
   });

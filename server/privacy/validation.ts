@@ -1,17 +1,20 @@
 import type { z } from 'zod';
 import { InputError, NotFoundError } from '../core/errors';
+import { issueMessage, privacyMessages } from './messages';
 
-/** Parses input with a schema; refusal becomes an InputError naming each field (path joined by dots). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message?: string): z.output<S> {
+/**
+ * Parses input with a schema; refusal becomes an InputError naming each field (path joined
+ * by dots) with message keys the pages translate (see messages.ts).
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fieldErrors: Record<string, string[]> = {};
   for (const issue of result.error.issues) {
     const key = issue.path.join('.') || 'form';
-    (fieldErrors[key] ??= []).push(issue.message);
+    (fieldErrors[key] ??= []).push(issueMessage(issue));
   }
-  const first = result.error.issues[0];
-  throw new InputError(message ?? `Some fields need attention (${first?.path.join('.') || 'form'}: ${first?.message ?? 'invalid'}).`, fieldErrors);
+  throw new InputError(privacyMessages.invalidInput, fieldErrors);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

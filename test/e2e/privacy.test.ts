@@ -54,7 +54,42 @@ describe.skipIf(skipBrowserSuites())('privacy pages', () => {
     await page.getByRole('button', { name: t('privacy.stores.save') }).click();
     await expect.poll(() => page.locator('.field-error').count()).toBeGreaterThan(0);
     await expectAccessible(page, 'stores with errors');
+    expect(await page.locator('#credentials-error').innerText()).toBe(t('privacy.error.credentialsNeeded'));
     if (shots) await page.screenshot({ path: `${shots}/privacy-stores.png`, fullPage: true });
+
+    // Register a Redis store, then edit it: the stored credentials are kept and never shown.
+    await page.getByLabel(t('privacy.stores.kind')).selectOption('redis');
+    await page.getByLabel(t('privacy.stores.config')).fill(JSON.stringify({ keys: [{ pattern: 'e2e:{subject}:*', kind: 'user_id', categories: ['user.session'] }] }));
+    await page.getByLabel(t('privacy.stores.credentials')).fill(JSON.stringify({ url: 'redis://127.0.0.1:6379' }));
+    await page.getByRole('button', { name: t('privacy.stores.save') }).click();
+    await expect.poll(() => page.getByText(t('privacy.stores.saved', { name: 'crm' })).count()).toBe(1);
+    await page.getByRole('link', { name: t('privacy.stores.editLabel', { name: 'crm' }) }).click();
+    await page.waitForURL(/\/privacy\/stores\/[0-9a-f-]{36}$/);
+    await waitForHydration(page);
+    expect(await page.locator('#credentials').inputValue()).toBe('');
+    expect(await page.content()).not.toContain('redis://127.0.0.1:6379');
+    await expectAccessible(page, 'edit store');
+    await page.getByLabel(t('privacy.stores.name')).fill('crm-cache');
+    await page.getByRole('button', { name: t('privacy.stores.save') }).click();
+    await expect.poll(() => page.getByText(t('privacy.stores.saved', { name: 'crm-cache' })).count()).toBe(1);
+
+    // The same refusal in German: the server sends keys, the page translates them.
+    await page.getByLabel(t('nav.language'), { exact: true }).selectOption('de');
+    await page.getByRole('button', { name: t('nav.languageApply'), exact: true }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'de');
+    try {
+      await visit(page, '/privacy/stores');
+      await page.getByLabel(t('privacy.stores.name', {}, 'de')).fill('crm2');
+      await page.getByRole('button', { name: t('privacy.stores.save', {}, 'de') }).click();
+      await expect.poll(() => page.locator('#credentials-error').count()).toBe(1);
+      expect(await page.locator('#credentials-error').innerText()).toBe(t('privacy.error.credentialsNeeded', {}, 'de'));
+      expect(await page.getByRole('alert').first().innerText()).toBe(t('privacy.error.credentialsRequired', {}, 'de'));
+      await expectAccessible(page, 'stores with errors in German');
+    } finally {
+      await page.getByLabel(t('nav.language', {}, 'de'), { exact: true }).selectOption('en');
+      await page.getByRole('button', { name: t('nav.languageApply', {}, 'de'), exact: true }).click();
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+    }
     for (const path of ['/privacy/holds', '/privacy/retention', '/privacy/datasets']) {
       await visit(page, path);
       await expectAccessible(page, path);

@@ -1,10 +1,9 @@
-import type { MessageKey } from '~/i18n/messages';
-import { useT } from '~/i18n/use-t';
+import { translateServerMessage, useLocale } from '~/i18n/use-t';
 
-/** Error texts from the server are message keys (or, rarely, plain text): shown translated. */
+/** Error texts from the server are message keys, optionally with variables (or, rarely, plain text): shown translated. */
 export function useMessage() {
-  const t = useT();
-  return (message: string, vars?: Record<string, string | number>) => t(message as MessageKey, vars);
+  const locale = useLocale();
+  return (message: string, vars?: Record<string, string | number>) => translateServerMessage(locale, message, vars);
 }
 
 export interface FieldProps {

@@ -30,3 +30,18 @@ export const catalogs = {
 export function isMessageKey(value: unknown): value is MessageKey {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(catalogs.en, value);
 }
+
+/**
+ * A message the server sent: a catalog key, optionally followed by its variables in query
+ * form (`privacy.error.tooShort?min=10`). Variables whose value is itself a key are shown
+ * translated; `_at` names where in a structured value (a JSON path) the problem is and is
+ * shown before the text. Anything that is not a key stays plain text.
+ */
+export function parseServerMessage(value: string): { key: MessageKey; vars: Record<string, string> } | null {
+  const q = value.indexOf('?');
+  const key = q < 0 ? value : value.slice(0, q);
+  if (!isMessageKey(key)) return null;
+  const vars: Record<string, string> = {};
+  if (q >= 0) for (const [name, v] of new URLSearchParams(value.slice(q + 1))) vars[name] = v;
+  return { key, vars };
+}

@@ -10,15 +10,16 @@ import {
   type EraseContext,
   type Target,
 } from './types';
+import { msg, privacyMessages as pm } from '../messages';
 
 const name = z.string().trim().min(1).max(127).regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, {
-  error: 'a table or column name (letters, digits, _; optionally schema.table)',
+  error: pm.tableName,
 });
-const column = z.string().trim().min(1).max(63).regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, { error: 'a column name' });
+const column = z.string().trim().min(1).max(63).regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, { error: pm.columnName });
 export const categoryName = z
   .string()
   .trim()
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { error: 'a dotted category such as user.contact.email' });
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { error: pm.categoryName });
 
 /** Which column holds which kind of subject identifier (a JSON key for metadata columns). */
 export const identifierColumnSchema = z.object({
@@ -36,7 +37,7 @@ export const pgTableSchema = z
     identifiers: z.array(identifierColumnSchema).default([]),
     /** The subject is found through a parent table: `column` references `parent.parentColumn`. */
     via: z.object({ column, parent: name, parentColumn: column }).optional(),
-    categories: z.array(categoryName).min(1, { error: 'name at least one data category' }),
+    categories: z.array(categoryName).min(1, { error: pm.categoriesRequired }),
     method: z.enum(['delete', 'overwrite']),
     /** For `overwrite`: column → replacement (null clears it). */
     overwrite: z.record(column, z.string().max(200).nullable()).optional(),
@@ -47,23 +48,23 @@ export const pgTableSchema = z
   })
   .superRefine((t, ctx) => {
     if (t.identifiers.length === 0 && !t.via) {
-      ctx.addIssue({ code: 'custom', path: ['identifiers'], message: 'map an identifier column, or the parent table the rows belong to' });
+      ctx.addIssue({ code: 'custom', path: ['identifiers'], message: pm.identifiersOrVia });
     }
     if (t.method === 'overwrite' && Object.keys(t.overwrite ?? {}).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['overwrite'], message: 'name the columns to overwrite' });
+      ctx.addIssue({ code: 'custom', path: ['overwrite'], message: pm.overwriteColumns });
     }
   });
 export type PgTableConfig = z.infer<typeof pgTableSchema>;
 
 export const pgStoreConfigSchema = z.object({
-  tables: z.array(pgTableSchema).min(1, { error: 'map at least one table' }),
+  tables: z.array(pgTableSchema).min(1, { error: pm.tablesRequired }),
   /** Rows changed per statement: keeps locks and transactions short on big tables. */
   batchSize: z.number().int().min(100).max(100_000).default(10_000),
 });
 export type PgStoreConfig = z.infer<typeof pgStoreConfigSchema>;
 
 export const pgCredentialsSchema = z.object({
-  url: z.string().regex(/^postgres(ql)?:\/\//, { error: 'a postgres:// URL' }),
+  url: z.string().regex(/^postgres(ql)?:\/\//, { error: pm.postgresUrl }),
 });
 
 const EMAIL_NAME = /(^|_)e?mail(_?address)?$/i;
@@ -165,7 +166,7 @@ export class PostgresConnector implements Connector {
     for (const t of this.config.tables) {
       const cols = byName.get(t.table);
       if (!cols) {
-        problems.push(`table ${t.table} does not exist`);
+        problems.push(msg(pm.tableMissing, { table: t.table }));
         continue;
       }
       const needed = [
@@ -175,14 +176,14 @@ export class PostgresConnector implements Connector {
         ...(t.timestampColumn ? [t.timestampColumn] : []),
         ...(t.tenantColumn ? [t.tenantColumn] : []),
       ];
-      for (const c of needed) if (!cols.has(c)) problems.push(`column ${t.table}.${c} does not exist`);
-      if (t.via && !mapped.has(t.via.parent)) problems.push(`${t.table} is found through ${t.via.parent}, which is not mapped`);
+      for (const c of needed) if (!cols.has(c)) problems.push(msg(pm.columnMissing, { column: `${t.table}.${c}` }));
+      if (t.via && !mapped.has(t.via.parent)) problems.push(msg(pm.viaUnmapped, { table: t.table, parent: t.via.parent }));
     }
     // A parent erased by deletion while an unmapped table still references it would fail midway.
     for (const r of await this.references()) {
       const parent = this.config.tables.find((t) => t.table === r.parent && t.method === 'delete');
       if (parent && !mapped.has(r.table) && r.onDelete !== 'c' && r.onDelete !== 'n') {
-        problems.push(`${r.table}.${r.column} references ${r.parent}, which is erased by deletion, but ${r.table} is not mapped`);
+        problems.push(msg(pm.unmappedReference, { table: r.table, column: `${r.table}.${r.column}`, parent: r.parent }));
       }
     }
     return problems;

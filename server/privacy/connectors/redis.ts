@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { identifierKinds, normaliseIdentifier, type SubjectIdentifier } from '../crypto';
 import { categoryName } from './postgres';
 import { type ConnectionCheck, type Connector, ConnectorError, type Discovery, type EraseContext, type Target } from './types';
+import { privacyMessages as pm } from '../messages';
 
 const SUBJECT = '{subject}';
 const TENANT = '{tenant}';
@@ -17,28 +18,39 @@ export const redisStoreConfigSchema = z
   .object({
     /** Whole keys to unlink: a pattern with {subject} (and {tenant} for tenant-scoped ids). */
     keys: z
-      .array(z.object({ pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1) }))
+      .array(
+        z.object({
+          pattern,
+          kind: z.enum(identifierKinds),
+          categories: z.array(categoryName).min(1, { error: pm.categoriesRequired }),
+          /**
+           * For retention: the hash field holding when the key was written, as Unix time in
+           * seconds or milliseconds. Keys without it (or not hashes) are never purged by age.
+           */
+          timestampField: z.string().trim().min(1).max(200).optional(),
+        }),
+      )
       .default([]),
     /** Fields to delete inside hashes: key pattern (may hold {subject}) and field pattern with {subject}. */
     hashFields: z
-      .array(z.object({ key: pattern, field: pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1) }))
+      .array(z.object({ key: pattern, field: pattern, kind: z.enum(identifierKinds), categories: z.array(categoryName).min(1, { error: pm.categoriesRequired }) }))
       .default([]),
   })
   .superRefine((c, ctx) => {
     c.keys.forEach((k, i) => {
-      if (!k.pattern.includes(SUBJECT)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'pattern'], message: `must contain ${SUBJECT}` });
+      if (!k.pattern.includes(SUBJECT)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'pattern'], message: pm.patternSubject });
     });
     c.hashFields.forEach((h, i) => {
       if (!h.field.includes(SUBJECT) && !h.key.includes(SUBJECT)) {
-        ctx.addIssue({ code: 'custom', path: ['hashFields', i, 'field'], message: `the key or the field must contain ${SUBJECT}` });
+        ctx.addIssue({ code: 'custom', path: ['hashFields', i, 'field'], message: pm.hashSubject });
       }
     });
-    if (c.keys.length + c.hashFields.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'map at least one key pattern or hash field' });
+    if (c.keys.length + c.hashFields.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: pm.redisMappingEmpty });
   });
 export type RedisStoreConfig = z.infer<typeof redisStoreConfigSchema>;
 
 export const redisCredentialsSchema = z.object({
-  url: z.string().regex(/^rediss?:\/\//, { error: 'a redis:// or rediss:// URL' }),
+  url: z.string().regex(/^rediss?:\/\//, { error: pm.redisUrl }),
 });
 
 /** Escapes Redis glob characters, so an identifier such as `a*b` matches only itself. */
@@ -200,12 +212,67 @@ export class RedisConnector implements Connector {
     return total;
   }
 
+  /**
+   * Retention: unlinks keys of a mapped pattern (any subject; `tenant` fills {tenant}) whose
+   * timestamp field is older than the cutoff. Each SCAN batch is checked and unlinked in one
+   * server-side script, so a key rewritten meanwhile is judged by its new timestamp. Keys
+   * without a numeric timestamp (or not hashes) are left alone and counted as undated.
+   */
+  async purgeOlderThan(
+    keyPattern: string,
+    cutoff: Date,
+    options: { tenant?: string | null; signal?: AbortSignal; onBatch?: (removed: number) => Promise<void> } = {},
+  ): Promise<{ removed: number; undated: number }> {
+    const spec = this.config.keys.find((k) => k.pattern === keyPattern);
+    if (!spec) throw new ConnectorError(`keys:${keyPattern} is no longer mapped in this store`);
+    if (!spec.timestampField) throw new ConnectorError(`keys:${keyPattern} has no timestamp field mapped for retention`);
+    if (options.tenant && !spec.pattern.includes(TENANT)) throw new ConnectorError(`keys:${keyPattern} has no {tenant} to purge one tenant`);
+    const match = spec.pattern.replaceAll(SUBJECT, '*').replaceAll(TENANT, options.tenant ? escapeGlob(options.tenant) : '*');
+    const client = await this.connection();
+    let removed = 0;
+    let undated = 0;
+    for await (const keys of client.scanIterator({ MATCH: match, COUNT: 1000 })) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (!keys.length) continue;
+      const [r, u] = (await client.eval(PURGE_SCRIPT, { keys, arguments: [spec.timestampField, String(cutoff.getTime() / 1000)] })) as [number, number];
+      removed += r;
+      undated += u;
+      if (r && options.onBatch) await options.onBatch(r);
+    }
+    return { removed, undated };
+  }
+
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     if (client?.isOpen) await client.quit().catch(() => client.destroy());
   }
 }
+
+/**
+ * KEYS: one SCAN batch; ARGV: timestamp field, cutoff in Unix seconds. Unix time above 1e11
+ * is read as milliseconds. Returns { unlinked, undated }.
+ */
+const PURGE_SCRIPT = `
+local removed, undated = 0, 0
+local cutoff = tonumber(ARGV[2])
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    local value = redis.pcall('HGET', key, ARGV[1])
+    local t = nil
+    if type(value) == 'string' then t = tonumber(value) end
+    if t == nil then
+      undated = undated + 1
+    else
+      if t > 100000000000 then t = t / 1000 end
+      if t < cutoff then
+        redis.call('UNLINK', key)
+        removed = removed + 1
+      end
+    end
+  end
+end
+return { removed, undated }`;
 
 function redisReason(error: unknown): string {
   const e = error as { code?: string; message?: string };

@@ -3,19 +3,20 @@ import { z } from 'zod';
 import { normaliseIdentifier, type SubjectIdentifier } from '../crypto';
 import { categoryName } from './postgres';
 import { type ConnectionCheck, type Connector, ConnectorError, type Discovery, type EraseContext, type Target } from './types';
+import { privacyMessages as pm } from '../messages';
 
 export const webhookStoreConfigSchema = z.object({
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  categories: z.array(categoryName).min(1, { error: 'name at least one data category' }),
+  url: z.url({ protocol: /^https?$/, error: pm.httpUrl }),
+  categories: z.array(categoryName).min(1, { error: pm.categoriesRequired }),
   /** How the processor reaches Leitstand: `<base>/api/v1/privacy/webhook-callback`. */
-  callbackBaseUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+  callbackBaseUrl: z.url({ protocol: /^https?$/, error: pm.httpUrl }),
   /** How long one attempt waits for the completion callback before the job retries. */
   callbackWaitSeconds: z.number().int().min(1).max(3600).default(60),
 });
 export type WebhookStoreConfig = z.infer<typeof webhookStoreConfigSchema>;
 
 export const webhookCredentialsSchema = z.object({
-  secret: z.string().min(32, { error: 'a shared secret of at least 32 characters' }),
+  secret: z.string().min(32, { error: pm.secretLength }),
 });
 
 export const SIGNATURE_HEADER = 'x-leitstand-signature';

@@ -6,6 +6,10 @@ import * as evidenceJsonRoute from '~/routes/privacy.requests.$id_.evidence[.]js
 import * as newRoute from '~/routes/privacy.requests.new';
 import * as listRoute from '~/routes/privacy.requests._index';
 import * as recordsRoute from '~/routes/privacy.records[.]csv';
+import { eq } from 'drizzle-orm';
+import { translateServerMessage } from '~/i18n/use-t';
+import { jobs } from '../../../db/schema/jobs';
+import { erasureRequests } from '../../../db/schema/privacy';
 import { setPrivacyKeys, signBody } from '../../../server/privacy';
 import { createTestSession, createTestUser } from '../../support/auth';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
@@ -53,6 +57,10 @@ describe('the erasure request pages', () => {
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { fieldErrors: Record<string, string[]> };
     expect(Object.keys(body.fieldErrors).sort()).toEqual(['identifiers.0.value', 'receivedOn', 'requesterContact', 'requesterName']);
+    // Keys, not English: the page shows them in the reader's language.
+    expect(body.fieldErrors).toMatchObject({ 'identifiers.0.value': ['privacy.error.emailInvalid'], receivedOn: ['privacy.error.dateFormat'], requesterName: ['privacy.error.requesterNameRequired'] });
+    expect(translateServerMessage('de', body.fieldErrors.receivedOn![0]!)).toBe('Geben Sie ein Datum als JJJJ-MM-TT ein.');
+    expect(translateServerMessage('en', body.fieldErrors.receivedOn![0]!)).toBe('Enter a date as YYYY-MM-DD.');
 
     const ok = await caught(newRoute.action(args(post('/privacy/requests/new', { kind1: 'email', value1: 'anna@example.org', kind2: 'user_id', value2: '', requesterName: 'Anna', requesterContact: 'anna@example.org', channel: 'email', receivedOn: '2024-01-31' }))));
     expect(ok.status).toBe(302);
@@ -81,6 +89,23 @@ describe('the erasure request pages', () => {
     expect((await act({ intent: 'approve' }, second)).status).toBe(200);
     const conflict = await act({ intent: 'approve' }, second);
     expect(conflict.status).toBe(409);
+  });
+
+  it('offer retry once the erasure job has ended failed, and retry it from the page', async () => {
+    const load = async () => (await ((await detailRoute.loader(args(get(`/privacy/requests/${id}`), { id }))) as Response).json()) as { request: { state: string; jobId: string | null }; retryable: boolean; stalled: boolean };
+    const before = await load();
+    expect(before).toMatchObject({ request: { state: 'executing' }, retryable: false, stalled: false });
+    const noRetry = await caught(detailRoute.action(args(post(`/privacy/requests/${id}`, { intent: 'retry' }), { id })));
+    expect(noRetry.status).toBe(409);
+    // No worker runs in this file: the job ends failed as the reaper leaves it after the last lost lease.
+    const [row] = await database.db.select({ jobId: erasureRequests.jobId }).from(erasureRequests).where(eq(erasureRequests.id, id));
+    await database.db.update(jobs).set({ state: 'failed', attempts: 3, lastError: 'Worker w stopped renewing its lease during attempt 3 (crashed or hung).', finishedAt: new Date() }).where(eq(jobs.id, row!.jobId!));
+    expect(await load()).toMatchObject({ request: { state: 'executing' }, retryable: true, stalled: true });
+    const retried = await caught(detailRoute.action(args(post(`/privacy/requests/${id}`, { intent: 'retry' }), { id })));
+    expect(retried.status).toBe(200);
+    expect(await load()).toMatchObject({ request: { state: 'executing' }, retryable: false, stalled: false });
+    const [job] = await database.db.select().from(jobs).where(eq(jobs.id, row!.jobId!));
+    expect(job).toMatchObject({ state: 'queued', attempts: 0 });
   });
 
   it('serve no evidence before completion, and the records of processing as CSV', async () => {

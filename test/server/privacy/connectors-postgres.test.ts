@@ -66,8 +66,8 @@ describe('PostgresConnector on a chat-log store with a million messages', () => 
     });
     const problems = await wrong.checkMapping();
     await wrong.close();
-    expect(problems).toContain('table messagez does not exist');
-    expect(problems).toContain('column users.mail does not exist');
+    expect(problems).toContain('privacy.error.tableMissing?table=messagez');
+    expect(problems).toContain('privacy.error.columnMissing?column=users.mail');
   });
 
   it('orders targets children before parents (declared references and via mappings)', async () => {

@@ -53,7 +53,7 @@ describe('deadline dashboard and /metrics', () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     await expect(
       createRequest({ identifiers: [{ kind: 'user_id', value: '1' }], requesterName: 'x', requesterContact: 'post', channel: 'letter', receivedOn: tomorrow }, dpo),
-    ).rejects.toMatchObject({ name: 'InputError', fieldErrors: { receivedOn: [expect.stringContaining('future')] } });
+    ).rejects.toMatchObject({ name: 'InputError', fieldErrors: { receivedOn: ['privacy.error.receivedInFuture'] } });
   });
 });
 
@@ -65,6 +65,6 @@ describe('parseSubjectIndex', () => {
   });
 
   it('names the lines it does not understand', () => {
-    expect(() => parseSubjectIndex('email:a@b.org\nphone:123\ntenant_user_id:42')).toThrow(expect.objectContaining({ fieldErrors: { subjectIndex: [expect.stringContaining('lines 2, 3')] } }));
+    expect(() => parseSubjectIndex('email:a@b.org\nphone:123\ntenant_user_id:42')).toThrow(expect.objectContaining({ fieldErrors: { subjectIndex: ['privacy.error.subjectIndexLines?lines=2%2C+3'] } }));
   });
 });

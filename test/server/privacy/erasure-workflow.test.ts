@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
-import { and, eq, like } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../db/schema/audit';
-import { erasureRequests } from '../../../db/schema/privacy';
+import { jobs } from '../../../db/schema/jobs';
+import { erasureRequests, erasureTasks } from '../../../db/schema/privacy';
+import { reapExpiredLeases } from '../../../server/jobs/lease';
 import { getJob, startWorkers, stopWorkers } from '../../../server/jobs';
 import {
   approveRequest,
@@ -102,8 +104,8 @@ describe('an erasure request across PostgreSQL, Redis, pgvector and a webhook pr
   });
 
   it('refuses discovery before the identity is verified, and an extension without timely notice', async () => {
-    await expect(runDiscovery(requestId, dpo)).rejects.toThrow(/received/);
-    await expect(extendDeadline(requestId, { reason: 'Many stores across tenants', noticeOn: '2024-03-01' }, dpo)).rejects.toThrow(/first month/);
+    await expect(runDiscovery(requestId, dpo)).rejects.toThrow('privacy.error.wrongState?doing=privacy.doing.discover&state=privacy.state.received');
+    await expect(extendDeadline(requestId, { reason: 'Many stores across tenants', noticeOn: '2024-03-01' }, dpo)).rejects.toMatchObject({ name: 'InputError', fieldErrors: { noticeOn: ['privacy.error.noticeTooLate?due=2024-02-29'] } });
     const extended = await extendDeadline(requestId, { reason: 'Many stores across tenants', noticeOn: '2024-02-20' }, dpo);
     expect(extended.extendedDueOn).toBe('2024-04-29');
     await recordVerification(requestId, { method: 'reply from the registered e-mail address' }, dpo);
@@ -262,6 +264,52 @@ describe('a store failing midway', () => {
     expect(evidence.stores.find((s) => s.name === 'c-support-webhook')!.records).toBe(2);
     expect(evidence.stores.find((s) => s.name === 'b-cache-redis')!.records).toBe(5);
     expect((await stores.processorState()).records['user4243@example.org']).toBeUndefined();
+  }, 60_000);
+});
+
+describe('a job whose last attempt lost its lease', () => {
+  it('leaves the request stuck in executing; the page offers retry, which resumes and completes it (audited)', async () => {
+    // No worker may pick the job up before the simulated crash: it is set up by hand.
+    await stopWorkers({ timeoutMs: 1000 });
+    const request = await createRequest(
+      { identifiers: [{ kind: 'user_id', value: '4244' }], requesterName: 'Dora', requesterContact: 'post', channel: 'letter', receivedOn: '2024-05-03' },
+      dpo,
+    );
+    await recordVerification(request.id, { method: 'signed-in account' }, dpo);
+    await runDiscovery(request.id, dpo);
+    await submitForApproval(request.id, dpo);
+    const approved = await approveRequest(request.id, approver);
+    const jobId = approved.jobId!;
+    // The worker running the last attempt died: its lease expired with attempts used up,
+    // and the erasure job's own failure handling never ran. The real reaper takes it back.
+    await database.db
+      .update(jobs)
+      .set({ state: 'running', attempts: sql`${jobs.maxAttempts}`, leaseOwner: 'killed-worker', leaseToken: crypto.randomUUID(), leaseExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(jobs.id, jobId));
+    await database.db.update(erasureTasks).set({ state: 'running' }).where(and(eq(erasureTasks.requestId, request.id), eq(erasureTasks.storeName, 'a-chat-postgres')));
+    expect(await reapExpiredLeases(database.db)).toEqual([expect.objectContaining({ id: jobId, state: 'failed' })]);
+
+    const stuck = await getRequest(request.id);
+    expect(stuck.request.state).toBe('executing');
+    expect(stuck.job?.state).toBe('failed');
+    expect(stuck).toMatchObject({ retryable: true, stalled: true });
+    const [row] = await stores.chat.sql`select count(*)::int as n from conversations where user_id = 4244`;
+    expect(row!.n).toBeGreaterThan(0);
+
+    await retryRequest(request.id, approver);
+    const [retryAudit] = await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'privacy.erasure.retry'), eq(auditEvents.targetId, request.id)));
+    expect(retryAudit).toMatchObject({ before: { state: 'executing' }, after: { state: 'executing', stores: ['a-chat-postgres'], jobEnded: { state: 'failed' } } });
+    expect(await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'job.retry'), eq(auditEvents.targetId, jobId)))).toHaveLength(1);
+    const queued = await getRequest(request.id);
+    expect(queued).toMatchObject({ retryable: false, stalled: false });
+    expect(queued.tasks.every((t) => t.state === 'pending')).toBe(true);
+    await expect(retryRequest(request.id, approver)).rejects.toMatchObject({ name: 'ConflictError' });
+
+    await startWorkers({ pollIntervalMs: 20, leaseMs: 2000, progressIntervalMs: 0 });
+    const done = await untilState(request.id, ['completed', 'partially_refused'], 30_000);
+    expect(done.tasks.every((t) => t.state === 'succeeded' || t.state === 'refused')).toBe(true);
+    const [after] = await stores.chat.sql`select count(*)::int as n from conversations where user_id = 4244`;
+    expect(after!.n).toBe(0);
   }, 60_000);
 });
 
