@@ -71,6 +71,7 @@ export {
   getNodeDrain,
   startDrain,
 } from './drain';
+export { POOL_DEDICATION_CONTROLLER, reconcileNodeDedication, registerPoolDedicationController } from './dedication-controller';
 export { type AllocationGroup, type AllocationNode, type AllocationView, type Fragmentation, FRAGMENT_SIZES, buildAllocation, fragmentation } from './allocation';
 export { MIG_LAYOUTS, migLayoutNames, resourcesForLayout } from './mig';
 export { DEDICATED_KEY, TENANT_NAMESPACE_PREFIX, tenantOfNamespace } from './labels';
