@@ -132,4 +132,3 @@ export function registerPoolDedicationController(options: { resyncMs?: number } 
   registerLeaderController({ name: POOL_DEDICATION_CONTROLLER, resyncMs: options.resyncMs ?? 30_000, create: ({ client }) => definition(client) });
 }
 
-registerPoolDedicationController();

@@ -71,6 +71,7 @@ export {
   getNodeDrain,
   startDrain,
 } from './drain';
+export { gpuLifecycle } from './lifecycle';
 export { POOL_DEDICATION_CONTROLLER, reconcileNodeDedication, registerPoolDedicationController } from './dedication-controller';
 export { type AllocationGroup, type AllocationNode, type AllocationView, type Fragmentation, FRAGMENT_SIZES, buildAllocation, fragmentation } from './allocation';
 export { MIG_LAYOUTS, migLayoutNames, resourcesForLayout } from './mig';

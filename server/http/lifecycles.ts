@@ -1,4 +1,5 @@
 import { authLifecycle } from '../auth';
+import { gpuLifecycle } from '../gpu';
 import { jobsLifecycle } from '../jobs';
 import { startKube, stopKube } from '../kube';
 import { privacyLifecycle } from '../privacy';
@@ -9,6 +10,7 @@ export const lifecycles: Lifecycle[] = [
   authLifecycle(),
   jobsLifecycle,
   privacyLifecycle,
+  gpuLifecycle,
   {
     async start(config) {
       await startKube(config);

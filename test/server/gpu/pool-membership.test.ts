@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../../server/audit';
-import { DEDICATED_KEY, POOL_DEDICATION_CONTROLLER, createPool, dedicate, listDedications, releaseDedication } from '../../../server/gpu';
+import { DEDICATED_KEY, POOL_DEDICATION_CONTROLLER, createPool, gpuLifecycle, dedicate, listDedications, releaseDedication } from '../../../server/gpu';
 import { type KubeObject, getClusterObjects, getKubeClient, leaderControllerStatus, nodes } from '../../../server/kube';
 import { auditEventsOf } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
@@ -13,6 +13,8 @@ const POOL_LABEL = 'example.com/burst';
 beforeAll(async () => {
   database = await createTestDatabase();
   await startSimKube({ instanceId: 'pool-membership-test' });
+  // As server/http does at start-up (after the kube runtime here: registration starts it on the leader at once).
+  await gpuLifecycle.start();
 });
 afterAll(async () => {
   await stopKube();
