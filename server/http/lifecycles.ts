@@ -3,6 +3,7 @@ import { gpuLifecycle } from '../gpu';
 import { jobsLifecycle } from '../jobs';
 import { startKube, stopKube } from '../kube';
 import { privacyLifecycle } from '../privacy';
+import { tenantsLifecycle } from '../tenants';
 import type { Lifecycle } from './server';
 
 /** What starts with the server, in order; stopped in reverse. */
@@ -11,6 +12,7 @@ export const lifecycles: Lifecycle[] = [
   jobsLifecycle,
   privacyLifecycle,
   gpuLifecycle,
+  tenantsLifecycle,
   {
     async start(config) {
       await startKube(config);

@@ -5,6 +5,7 @@ import { type BudgetPeriod, gatewayConfigVersions, tenantModels, tenants } from 
 import { type AuditActor, canonicalJson, recordAudit } from '../audit';
 import { getConfig } from '../config';
 import { renderConfigMap, setDesired } from '../kube';
+import { enqueueLiteLlmSync } from './litellm';
 
 export const GATEWAY_CONFIGMAP = 'leitstand-gateway-limits';
 export const GATEWAY_OWNER = { context: 'tenants', id: 'gateway-limits' } as const;
@@ -119,6 +120,8 @@ export async function publishGatewayLimits(tx: Tx, actor: AuditActor): Promise<{
     before: latest ? { version: latest.version, contentHash: latest.contentHash } : null,
     after: { version, contentHash: hash, tenants: list.length },
   });
+  // With LEITSTAND_LITELLM_URL: the same version goes to LiteLLM's admin API, by a job that commits with it.
+  await enqueueLiteLlmSync(tx, version);
   return { version, changed: true };
 }
 
