@@ -117,8 +117,20 @@ function definition(client: Parameters<typeof kubeNodes.watchNodes>[0]): Control
     },
     reconcile: (key) => reconcileNodeDedication(key, byName().get(key)),
     startSources(enqueue) {
-      // Every node change (labels in particular) and every deletion is looked at.
-      watch = kubeNodes.watchNodes(client, (_type, node) => enqueue(node.metadata.name));
+      // Nodes that appear or go, and changes of labels or of the dedication taint, are looked
+      // at; status-only updates (kubelet heartbeats) are not: they cannot change membership.
+      // Dedication rows that change are applied by dedicate/release themselves, and the
+      // resync looks at every node anyway.
+      const seen = new Map<string, string>();
+      watch = kubeNodes.watchNodes(client, (type, object) => {
+        const node = object as Node;
+        const name = node.metadata.name;
+        const signature = JSON.stringify([node.metadata.labels ?? {}, (node.spec?.taints ?? []).filter((t) => t.key === DEDICATED_KEY)]);
+        if (type === 'deleted') seen.delete(name);
+        else if (seen.get(name) === signature) return;
+        else seen.set(name, signature);
+        enqueue(name);
+      });
     },
     async stopSources() {
       await watch?.stop();
