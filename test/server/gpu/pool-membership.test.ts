@@ -82,4 +82,17 @@ describe('a dedicated pool follows its members', () => {
     expect(dedicatedTo(await node('gpu-l40s-02'))).toEqual({ label: null, pool: null, taint: null });
     expect(dedicatedTo(await node('gpu-h100-01')).label).toBe('blue');
   });
+
+  it('drops a node that is deleted from the dedication it was in', async () => {
+    const blue = (await listDedications()).find((d) => d.target === 'gpu-h100-01')!;
+    await releaseDedication(actor, blue.id);
+    const row = await dedicate(actor, { targetKind: 'pool', target: 'burst', tenant: 'green' });
+    expect(row.nodes).toEqual(['gpu-h100-01', 'gpu-l40s-02']);
+    const gone = await getKubeClient().request('DELETE', '/api/v1/nodes/gpu-h100-01');
+    expect(gone.status).toBeLessThan(300);
+    await waitFor('row forgets the deleted node', async () => (await listDedications()).find((d) => d.target === 'burst')?.nodes.length === 1);
+    expect((await listDedications()).find((d) => d.target === 'burst')!.nodes).toEqual(['gpu-l40s-02']);
+    const left = await auditEventsOf({ action: 'gpu.dedication.node-left', targetId: 'burst' });
+    expect(left[0]).toMatchObject({ before: { node: 'gpu-h100-01', tenant: 'green' }, after: { reason: 'the node is gone' } });
+  });
 });
