@@ -78,6 +78,8 @@ export async function reconcileNodeDedication(name: string, node: Node | undefin
     if (!plan) return { outcome: 'unchanged' as const };
     for (const { row, unlabel } of plan.leave) {
       if (unlabel) await removeDedication(name);
+      // The watch cache may still show our own labels after the list was updated: unlabel again (harmless), record once.
+      if (!row.nodes.includes(name)) continue;
       await tx.update(gpuDedications).set({ nodes: row.nodes.filter((n) => n !== name) }).where(eq(gpuDedications.id, row.id));
       await recordAudit(tx, {
         actor,

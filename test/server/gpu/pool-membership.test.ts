@@ -86,6 +86,7 @@ describe('a dedicated pool follows its members', () => {
   it('drops a node that is deleted from the dedication it was in', async () => {
     const blue = (await listDedications()).find((d) => d.target === 'gpu-h100-01')!;
     await releaseDedication(actor, blue.id);
+    await waitFor('cache sees the release', async () => !(await getClusterObjects()).nodes.find((n) => n.metadata.name === 'gpu-h100-01')?.metadata.labels?.[DEDICATED_KEY]);
     const row = await dedicate(actor, { targetKind: 'pool', target: 'burst', tenant: 'green' });
     expect(row.nodes).toEqual(['gpu-h100-01', 'gpu-l40s-02']);
     const gone = await getKubeClient().request('DELETE', '/api/v1/nodes/gpu-h100-01');
