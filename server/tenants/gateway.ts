@@ -41,6 +41,11 @@ export interface LiteLlmTeam {
   tpm_limit: number | null;
   rpm_limit: number | null;
   budget_duration: string | null;
+  /**
+   * True when the tenant may use no model: LiteLLM reads a team's empty `models` list as
+   * "all proxy models", so "no access" is a blocked team (its keys are refused).
+   */
+  blocked: boolean;
   metadata: {
     leitstand_tenant: string;
     token_budget: number | null;
@@ -75,6 +80,7 @@ export function toLiteLlmTeams(list: GatewayTenantLimits[]): LiteLlmTeam[] {
     tpm_limit: t.rateLimits.tokensPerMinute,
     rpm_limit: t.rateLimits.requestsPerMinute,
     budget_duration: t.budget ? (t.budget.period === 'day' ? '1d' : '30d') : null,
+    blocked: t.models.length === 0,
     metadata: {
       leitstand_tenant: t.tenant,
       token_budget: t.budget?.tokens ?? null,

@@ -97,7 +97,7 @@ function inSync(current: TeamInfo, team: LiteLlmTeam): boolean {
     (current.tpm_limit ?? null) === team.tpm_limit &&
     (current.rpm_limit ?? null) === team.rpm_limit &&
     (current.budget_duration ?? null) === team.budget_duration &&
-    current.blocked !== true &&
+    (current.blocked ?? false) === team.blocked &&
     Object.entries(team.metadata).every(([k, v]) => sameJson(metadata[k], v))
   );
 }
@@ -111,14 +111,14 @@ function refused(res: { status: number; body: unknown }, what: string): Error {
 async function upsertTeam(team: LiteLlmTeam, signal: AbortSignal): Promise<TeamOutcome> {
   const current = await teamInfo(team.team_id, signal);
   if (!current) {
-    const created = await call('POST', 'team/new', { ...team, blocked: false }, signal);
+    const created = await call('POST', 'team/new', team, signal);
     if (created.status === 200) return 'created';
     // Created meanwhile (another replica, or a crash after the create): update it instead.
     if (!(created.status === 400 && /already exists/i.test(detailOf(created.body)))) throw refused(created, `POST /team/new for ${team.team_id}`);
     return upsertTeam(team, signal);
   }
   if (inSync(current, team)) return 'unchanged';
-  const updated = await call('POST', 'team/update', { ...team, blocked: false, metadata: { ...(current.metadata ?? {}), ...team.metadata } }, signal);
+  const updated = await call('POST', 'team/update', { ...team, metadata: { ...(current.metadata ?? {}), ...team.metadata } }, signal);
   if (updated.status !== 200) throw refused(updated, `POST /team/update for ${team.team_id}`);
   return 'updated';
 }

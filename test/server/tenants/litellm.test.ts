@@ -69,7 +69,7 @@ describe('LiteLLM teams from the gateway limits', () => {
   it('creates a team per tenant with the documented fields when a version is published', async () => {
     await createTenant(actor, { slug: 'search', name: 'Search team' });
     expect((await syncOfLatest()).result).toMatchObject({ teams: { search: 'created' } });
-    expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({ team_alias: 'Search team', models: [], rpm_limit: null, budget_duration: null });
+    expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({ team_alias: 'Search team', models: [], rpm_limit: null, budget_duration: null, blocked: true });
     await setTenantLimits(actor, 'search', {
       tokenBudget: '5000000',
       budgetPeriod: 'month',
@@ -134,7 +134,12 @@ describe('LiteLLM teams from the gateway limits', () => {
     expect(recent.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual(['/team/new']);
   });
 
-  it('blocks the team of an archived tenant', async () => {
+  it('blocks the team of a tenant without models (LiteLLM reads none as all) and of an archived tenant', async () => {
+    // Created without models: no access, so the team is blocked rather than given every model.
+    expect((await litellm<TeamInfo>('/team/info?team_id=chat')).body.team_info).toMatchObject({ models: [], blocked: true });
+    await setTenantLimits(actor, 'chat', { models: 'mistral-7b' });
+    expect((await syncOfLatest()).result).toMatchObject({ teams: { chat: 'updated' } });
+    expect((await litellm<TeamInfo>('/team/info?team_id=chat')).body.team_info).toMatchObject({ models: ['mistral-7b'], blocked: false });
     await archiveTenant(actor, 'chat');
     expect((await syncOfLatest()).result).toMatchObject({ teams: { search: 'unchanged', chat: 'blocked' } });
     expect((await litellm<TeamInfo>('/team/info?team_id=chat')).body.team_info.blocked).toBe(true);
