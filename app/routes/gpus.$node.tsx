@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { DrainStatus } from '~/components/gpu/drain-status';
 import { type MaintenanceResult, NodeMaintenance } from '~/components/gpu/node-maintenance';
 import { EventsTable } from '~/components/cluster/events-table';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
@@ -9,7 +10,7 @@ import { requirePermission } from '~/utils/auth.server';
 import { getNode, listEvents, readCluster } from '~/utils/cluster.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { cordonNode, drainNode, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, uncordonNode } from '~/utils/gpu.server';
+import { cancelDrain, cordonNode, getNodeDrain, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, startDrain, uncordonNode } from '~/utils/gpu.server';
 
 export const handle = { permission: 'gpu:read', actionPermission: 'gpu:write' };
 
@@ -27,6 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     () => Promise.all(node.pods.slice(0, 10).map((p) => listEvents({ namespace: p.namespace, involvedObject: { kind: 'Pod', name: p.name }, limit: 5 }))),
     [],
   );
+  const drain = await getNodeDrain(name);
   const allEvents = [...events.value, ...podEvents.value.flat()].sort((a, b) =>
     (b.lastTimestamp ?? '').localeCompare(a.lastTimestamp ?? ''),
   );
@@ -36,17 +38,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     eventsError: events.error ?? podEvents.error,
     canWrite: principal.permissions.includes('gpu:write'),
     migLayouts: migLayoutNames,
+    drain,
   });
 }
 
-/** Maintenance: cordon, uncordon, drain preview, drain (confirmed), MIG layout preview and change. */
+/** Maintenance: cordon, uncordon, drain preview, drain (confirmed; a job), stop the drain, MIG layout preview and change. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'gpu:write');
   const name = params.node ?? '';
   return formAction(async () => {
     const data = await parseForm(
       request,
-      z.looseObject({ intent: z.enum(['cordon', 'uncordon', 'drain-preview', 'drain', 'mig-preview', 'mig'], { error: 'Unknown action.' }) }),
+      z.looseObject({ intent: z.enum(['cordon', 'uncordon', 'drain-preview', 'drain', 'drain-cancel', 'mig-preview', 'mig'], { error: 'Unknown action.' }) }),
     );
     switch (data.intent) {
       case 'cordon':
@@ -58,7 +61,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
       case 'drain-preview':
         return json({ ok: true as const, intent: data.intent, preview: await previewDrain(name) });
       case 'drain':
-        return json({ ok: true as const, intent: data.intent, report: await drainNode(actor, name, data) });
+        return json({ ok: true as const, intent: data.intent, ...(await startDrain(actor, name, data)) });
+      case 'drain-cancel':
+        await cancelDrain(actor, name);
+        return json({ ok: true as const, intent: data.intent });
       case 'mig-preview':
         return json({ ok: true as const, intent: data.intent, preview: await previewMigLayout(name, String(data.layout ?? '')) });
       default:
@@ -68,7 +74,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function NodeDetail() {
-  const { node, events, eventsError, canWrite, migLayouts } = useLoaderData<typeof loader>();
+  const { node, events, eventsError, canWrite, migLayouts, drain } = useLoaderData<typeof loader>();
   const result = useActionData<MaintenanceResult>();
   const t = useT();
   return (
@@ -150,6 +156,8 @@ export default function NodeDetail() {
           result={result}
         />
       ) : null}
+
+      {drain ? <DrainStatus drain={drain} canWrite={canWrite} /> : null}
 
       <h2>{t('node.pods')}</h2>
       {node.pods.length === 0 ? (

@@ -8,9 +8,10 @@ export {
   cordonNode,
   createPool,
   dedicate,
+  cancelDrain,
   deletePool,
-  drainNode,
   getAllocation,
+  getNodeDrain,
   listDedications,
   listPools,
   migLayoutNames,
@@ -18,9 +19,10 @@ export {
   previewMigLayout,
   releaseDedication,
   setMigLayout,
+  startDrain,
   uncordonNode,
 } from '../../server/gpu';
-export type { AllocationView, DrainPreview, MigPreview, PlacementRequest, PlacementResult } from '../../server/gpu';
+export type { AllocationView, DrainPreview, MigPreview, NodeDrainStatus, PlacementRequest, PlacementResult } from '../../server/gpu';
 
 /** Slugs of the active tenants (for the dedication and planner forms). */
 export async function tenantSlugs(): Promise<string[]> {

@@ -72,6 +72,10 @@ export const configSchema = z.object({
   ),
   LEITSTAND_LLAMA_GUARD_MODEL: z.string().min(1).default('meta-llama/Llama-Guard-3-8B'),
   LEITSTAND_LLAMA_GUARD_API_KEY: optionalString,
+  LEITSTAND_LITELLM_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: "an http:// or https:// URL of the LiteLLM proxy's admin API, e.g. http://litellm.llm-gateway:4000" }).optional(),
+  ),
+  LEITSTAND_LITELLM_API_KEY: optionalString,
   LEITSTAND_SECRET_KEY: optionalString.pipe(
     z
       .string()
@@ -106,12 +110,14 @@ export interface Config {
   platformNamespace: string;
   /** Llama Guard (OpenAI-compatible API) for guard safety checks; url undefined = not configured. */
   llamaGuard: { url: string | undefined; model: string; apiKey: string | undefined };
+  /** LiteLLM proxy admin API the tenants' teams are pushed to; url undefined = ConfigMap only. */
+  litellm: { url: string | undefined; apiKey: string | undefined };
   /** Base64 of 32 bytes: encrypts store credentials, keys subject hashes, derives the evidence signing key. */
   secretKey: string | undefined;
 }
 
 /** Names of the variables whose values are secrets and are never logged or shown. */
-export const secretVariables = ['DATABASE_URL', 'LEITSTAND_ADMIN_PASSWORD', 'LEITSTAND_SECRET_KEY', 'LEITSTAND_LLAMA_GUARD_API_KEY'] as const;
+export const secretVariables = ['DATABASE_URL', 'LEITSTAND_ADMIN_PASSWORD', 'LEITSTAND_SECRET_KEY', 'LEITSTAND_LLAMA_GUARD_API_KEY', 'LEITSTAND_LITELLM_API_KEY'] as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -149,6 +155,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     modelImageRegistry: c.LEITSTAND_MODEL_IMAGE_REGISTRY,
     platformNamespace: c.LEITSTAND_PLATFORM_NAMESPACE,
     llamaGuard: { url: c.LEITSTAND_LLAMA_GUARD_URL, model: c.LEITSTAND_LLAMA_GUARD_MODEL, apiKey: c.LEITSTAND_LLAMA_GUARD_API_KEY },
+    litellm: { url: c.LEITSTAND_LITELLM_URL, apiKey: c.LEITSTAND_LITELLM_API_KEY },
     secretKey: c.LEITSTAND_SECRET_KEY,
   };
 }

@@ -56,12 +56,23 @@ export {
   type DrainPreviewPod,
   type MigPreview,
   cordonNode,
-  drainNode,
   previewDrain,
   previewMigLayout,
   setMigLayout,
   uncordonNode,
 } from './maintenance';
+export {
+  DRAIN_JOB_TYPE,
+  type DrainJobResult,
+  type NodeDrainStatus,
+  cancelDrain,
+  drainJob,
+  drainTiming,
+  getNodeDrain,
+  startDrain,
+} from './drain';
+export { gpuLifecycle } from './lifecycle';
+export { POOL_DEDICATION_CONTROLLER, reconcileNodeDedication, registerPoolDedicationController } from './dedication-controller';
 export { type AllocationGroup, type AllocationNode, type AllocationView, type Fragmentation, FRAGMENT_SIZES, buildAllocation, fragmentation } from './allocation';
 export { MIG_LAYOUTS, migLayoutNames, resourcesForLayout } from './mig';
 export { DEDICATED_KEY, TENANT_NAMESPACE_PREFIX, tenantOfNamespace } from './labels';

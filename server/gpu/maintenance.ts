@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getDb } from '../../db/client';
 import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
-import { type DrainReport, type KubeObject, getClusterObjects, getKubeClient, nodes as kubeNodes } from '../kube';
+import { type KubeClient, type KubeObject, getClusterObjects, getKubeClient, nodes as kubeNodes } from '../kube';
 import { GPU_RESOURCE, MIG_CONFIG_LABEL, MIG_PREFIX } from './labels';
 import { MIG_LAYOUTS, deviceResources, resourcesForLayout } from './mig';
 import { parseGpuInput } from './parse';
@@ -32,7 +32,7 @@ export async function uncordonNode(actor: AuditActor, node: string): Promise<voi
   await audited(actor, 'gpu.node.uncordon', node, async () => ensure(await kubeNodes.uncordonNode(getKubeClient(), node), node), () => ({ unschedulable: false }), { unschedulable: true });
 }
 
-interface Pdb {
+export interface Pdb {
   namespace: string;
   name: string;
   matchLabels: Record<string, string>;
@@ -43,7 +43,8 @@ interface Pdb {
   expectedPods: number;
 }
 
-function selects(pdb: Pdb, labels: Record<string, string>): boolean {
+/** True when the budget's selector selects a pod with these labels. */
+export function pdbSelects(pdb: Pdb, labels: Record<string, string>): boolean {
   if (!Object.entries(pdb.matchLabels).every(([k, v]) => labels[k] === v)) return false;
   return pdb.matchExpressions.every((e) => {
     const v = labels[e.key];
@@ -54,8 +55,9 @@ function selects(pdb: Pdb, labels: Record<string, string>): boolean {
   });
 }
 
-async function listPdbs(): Promise<Pdb[]> {
-  const list = await getKubeClient().policy.listPodDisruptionBudgetForAllNamespaces();
+/** Every PodDisruptionBudget with its status numbers. */
+export async function listPdbs(client: KubeClient = getKubeClient()): Promise<Pdb[]> {
+  const list = await client.policy.listPodDisruptionBudgetForAllNamespaces();
   return list.items.map((p) => ({
     namespace: p.metadata?.namespace ?? '',
     name: p.metadata?.name ?? '',
@@ -160,7 +162,7 @@ export async function previewDrain(node: string): Promise<DrainPreview> {
       pods.push({ ...base, outcome: 'skipped', reason: 'managed by a DaemonSet' });
       continue;
     }
-    const guarding = pdbs.filter((p) => p.namespace === pod.namespace && selects(p, pod.labels));
+    const guarding = pdbs.filter((p) => p.namespace === pod.namespace && pdbSelects(p, pod.labels));
     const exhausted = guarding.find((p) => (allowance.get(`${p.namespace}/${p.name}`) ?? 0) <= 0);
     if (exhausted) {
       const key = `${exhausted.namespace}/${exhausted.name}`;
@@ -196,13 +198,6 @@ export async function previewDrain(node: string): Promise<DrainPreview> {
     blockedBy: [...blocked.values()],
     complete: pods.every((p) => p.outcome !== 'blocked'),
   };
-}
-
-/** Cordons and drains a node through the Eviction API (audited); `confirm` must be the node's name. */
-export async function drainNode(actor: AuditActor, node: string, input: unknown): Promise<DrainReport> {
-  const { confirm } = parseGpuInput(z.object({ confirm: z.string({ error: `Type the node's name to confirm.` }).trim() }), input);
-  if (confirm !== node) throw new InputError('Some fields need attention.', { confirm: [`Type ${node} to confirm the drain.`] });
-  return audited(actor, 'gpu.node.drain', node, async () => ensure(await kubeNodes.drainNode(getKubeClient(), node), node), (r) => r);
 }
 
 export interface MigPreview {

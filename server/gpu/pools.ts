@@ -86,7 +86,8 @@ export async function deletePool(actor: AuditActor, name: string): Promise<void>
   });
 }
 
-async function applyDedication(node: string, tenant: string, pool: string | null): Promise<void> {
+/** Labels and taints a node for a tenant (and the pool it comes from). */
+export async function applyDedication(node: string, tenant: string, pool: string | null): Promise<void> {
   const client = getKubeClient();
   const labels = await kubeNodes.setNodeLabels(client, node, { [DEDICATED_KEY]: tenant, [DEDICATED_POOL_KEY]: pool });
   if (!labels.ok) throw new ConflictError(`Labelling node ${node} failed: ${labels.reason}`);
@@ -94,7 +95,8 @@ async function applyDedication(node: string, tenant: string, pool: string | null
   if (!taints.ok) throw new ConflictError(`Tainting node ${node} failed: ${taints.reason}`);
 }
 
-async function removeDedication(node: string): Promise<void> {
+/** Removes the dedication label, pool label and taint from a node (a missing node is fine). */
+export async function removeDedication(node: string): Promise<void> {
   const client = getKubeClient();
   const taints = await kubeNodes.setNodeTaints(client, node, { remove: [{ key: DEDICATED_KEY, effect: 'NoSchedule' }] });
   if (!taints.ok && taints.error?.code !== 404) throw new ConflictError(`Removing the taint from ${node} failed: ${taints.reason}`);

@@ -46,6 +46,8 @@ export {
   listGpuNodes,
   summariseGpuNodes,
 } from './cluster';
+export { type LeaderControllerFactory, leaderControllerStatus, registerLeaderController } from './leader-controllers';
+export type { ControllerDefinition, ReconcileOutcome, ReconcileResult } from './controller/runner';
 export { type ClusterObjects, getClusterObjects, stopClusterCache } from './cache';
 export { isQuantityText, quantityValue } from './quantity';
 export type { EventSummary } from './kinds/events';

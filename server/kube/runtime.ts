@@ -8,6 +8,7 @@ import { KubeClient, type KubeClientOptions } from './client';
 import { type ConnectOptions, type KubeConnection, connectKube, ownNamespace } from './connection';
 import { DesiredObjectsController } from './controller/desired-controller';
 import { LeaderElector } from './leader';
+import { startLeaderControllers, stopLeaderControllers } from './leader-controllers';
 
 /** The name of the Lease the replicas compete for. */
 export const CONTROLLER_LEASE = 'leitstand-controllers';
@@ -87,11 +88,13 @@ export async function startKube(
         });
         runtime.controller = controller;
         await controller.start();
+        await startLeaderControllers({ client, instanceId: identity });
       },
       onStoppedLeading: async () => {
         log.info({ identity }, 'not leading: stopping controllers');
         const controller = runtime.controller;
         runtime.controller = undefined;
+        await stopLeaderControllers();
         await controller?.stop();
       },
     }),

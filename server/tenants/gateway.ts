@@ -5,6 +5,7 @@ import { type BudgetPeriod, gatewayConfigVersions, tenantModels, tenants } from 
 import { type AuditActor, canonicalJson, recordAudit } from '../audit';
 import { getConfig } from '../config';
 import { renderConfigMap, setDesired } from '../kube';
+import { enqueueLiteLlmSync } from './litellm';
 
 export const GATEWAY_CONFIGMAP = 'leitstand-gateway-limits';
 export const GATEWAY_OWNER = { context: 'tenants', id: 'gateway-limits' } as const;
@@ -40,6 +41,11 @@ export interface LiteLlmTeam {
   tpm_limit: number | null;
   rpm_limit: number | null;
   budget_duration: string | null;
+  /**
+   * True when the tenant may use no model: LiteLLM reads a team's empty `models` list as
+   * "all proxy models", so "no access" is a blocked team (its keys are refused).
+   */
+  blocked: boolean;
   metadata: {
     leitstand_tenant: string;
     token_budget: number | null;
@@ -74,6 +80,7 @@ export function toLiteLlmTeams(list: GatewayTenantLimits[]): LiteLlmTeam[] {
     tpm_limit: t.rateLimits.tokensPerMinute,
     rpm_limit: t.rateLimits.requestsPerMinute,
     budget_duration: t.budget ? (t.budget.period === 'day' ? '1d' : '30d') : null,
+    blocked: t.models.length === 0,
     metadata: {
       leitstand_tenant: t.tenant,
       token_budget: t.budget?.tokens ?? null,
@@ -119,6 +126,8 @@ export async function publishGatewayLimits(tx: Tx, actor: AuditActor): Promise<{
     before: latest ? { version: latest.version, contentHash: latest.contentHash } : null,
     after: { version, contentHash: hash, tenants: list.length },
   });
+  // With LEITSTAND_LITELLM_URL: the same version goes to LiteLLM's admin API, by a job that commits with it.
+  await enqueueLiteLlmSync(tx, version);
   return { version, changed: true };
 }
 

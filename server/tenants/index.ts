@@ -41,3 +41,5 @@ export {
   updateTenantSchema,
 } from './validation';
 export { budgetPeriods, tenantStatuses, type BudgetPeriod, type TenantStatus } from '../../db/schema/tenants';
+export { LITELLM_SYNC_JOB, type LiteLlmSyncResult, enqueueLiteLlmSync, litellmSyncJob } from './litellm';
+export { tenantsLifecycle } from './lifecycle';

@@ -41,4 +41,17 @@ describe.skipIf(skipBrowserSuites())('cluster, GPU and tenant pages', () => {
       await expectAccessible(page, path);
     }
   });
+  it('drains a node as a background job and shows its progress on the node page', async () => {
+    const node = 'gpu-l40s-02';
+    const page = await adminPage(e2e, `/gpus/${node}`);
+    await page.getByRole('button', { name: t('gpu.node.drainPreview') }).click();
+    await page.getByRole('heading', { name: t('gpu.node.drainPreviewTitle') }).waitFor();
+    await page.getByLabel(t('gpu.node.drainConfirm', { node })).fill(node);
+    await page.getByRole('button', { name: t('gpu.node.drain'), exact: true }).click();
+    await page.getByText(t('gpu.drain.started')).waitFor();
+    const status = page.getByRole('region', { name: new RegExp(`^${t('gpu.drain.title')}`) });
+    // The page refreshes itself while the job runs, until the job reports the node drained.
+    await status.getByText(t('gpu.drain.state.succeeded'), { exact: true }).waitFor({ timeout: 20_000 });
+    await expectAccessible(page, 'node drain status');
+  });
 });

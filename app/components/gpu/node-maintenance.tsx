@@ -16,7 +16,8 @@ export type MaintenanceResult =
         complete: boolean;
       };
     }
-  | { ok: true; intent: 'drain'; report: { pods: Array<{ namespace: string; name: string; result: string; reason?: string }>; complete: boolean } }
+  | { ok: true; intent: 'drain'; jobId: string; created: boolean }
+  | { ok: true; intent: 'drain-cancel' }
   | { ok: true; intent: 'mig-preview' | 'mig'; preview: { current: { layout: string | null; resources: Record<string, number> }; next: { layout: string; resources: Record<string, number> }; problems: string[] } };
 
 function Hidden({ intent }: { intent: string }) {
@@ -114,16 +115,8 @@ export function NodeMaintenance({ node, cordoned, migCapable, migLayouts, result
         </Form>
       ) : null}
 
-      {result?.ok && result.intent === 'drain' ? (
-        <div role="status">
-          <h3>{result.report.complete ? t('gpu.node.drainDone') : t('gpu.node.drainIncomplete')}</h3>
-          <ul>
-            {result.report.pods.map((p) => (
-              <li key={`${p.namespace}/${p.name}`}>{p.namespace}/{p.name}: {p.result}{p.reason ? ` — ${p.reason}` : ''}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      {result?.ok && result.intent === 'drain' ? <Notice>{t(result.created ? 'gpu.drain.started' : 'gpu.drain.joined')}</Notice> : null}
+      {result?.ok && result.intent === 'drain-cancel' ? <Notice>{t('gpu.drain.stopped')}</Notice> : null}
 
       {result?.ok && (result.intent === 'mig-preview' || result.intent === 'mig') ? (
         <div>

@@ -1,0 +1,296 @@
+import { z } from 'zod';
+import { getDb } from '../../db/client';
+import { type AuditActor, recordAudit } from '../audit';
+import { ConflictError, InputError, NotFoundError } from '../core/errors';
+import {
+  type JobContext,
+  type JobView,
+  PermanentJobError,
+  cancelJob,
+  defineJobType,
+  enqueueJob,
+  isJobInterruption,
+  listJobs,
+} from '../jobs';
+import { type KubeClient, getClusterObjects, getKubeClient, nodes as kubeNodes, pods as kubePods } from '../kube';
+import { type DrainPreview, listPdbs, pdbSelects, previewDrain } from './maintenance';
+import { parseGpuInput } from './parse';
+
+/** A pod as server/kube returns it (this context does not import the client library). */
+type V1Pod = Parameters<typeof kubePods.isMirrorPod>[0];
+
+/**
+ * Drain as a durable job (`gpu.drain`): cordon, evict pod by pod through the Eviction API
+ * (PodDisruptionBudgets honoured), wait until the evicted pods are gone, report. Every step
+ * is idempotent and recorded, so a retry or a restart resumes with the pods not yet gone;
+ * a pod a budget protects fails the attempt with the budget's name and numbers, and the
+ * job retries with backoff until the budget allows it (or the attempts run out).
+ */
+
+export const DRAIN_JOB_TYPE = 'gpu.drain';
+/** The owner type of drain jobs; the owner id is the node's name. */
+export const DRAIN_OWNER = 'node';
+
+export interface DrainPayload {
+  node: string;
+}
+
+interface PlannedPod {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export interface DrainJobResult {
+  node: string;
+  evicted: string[];
+  skipped: Array<{ pod: string; reason: string }>;
+}
+
+/** Tunables (tests shorten them). */
+export const drainTiming = {
+  /** How long one attempt waits for an evicted pod to disappear before retrying later. */
+  goneTimeoutMs: 5 * 60_000,
+  pollMs: 250,
+};
+
+/** The job's identity in the audit events it writes itself. */
+export const drainJobActor: AuditActor = { id: null, name: 'gpu drain job', roles: [] };
+
+/** A pod a PodDisruptionBudget protects now (the Eviction API answered 429). */
+class EvictionBlocked extends Error {
+  constructor(
+    readonly pod: string,
+    readonly pdbs: string[],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EvictionBlocked';
+  }
+}
+
+function keyOf(p: { namespace: string; name: string }): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/** Why a pod stays on a drained node (as kubectl drain decides), or null when it must go. */
+function skipReason(pod: V1Pod): string | null {
+  if (kubePods.isMirrorPod(pod)) return 'mirror (static) pod';
+  if (kubePods.isDaemonSetPod(pod)) return 'managed by a DaemonSet';
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return `pod already ${phase.toLowerCase()}`;
+  return null;
+}
+
+/** Explains a 429 with the budgets that select the pod, and their numbers. */
+async function blockedBy(client: KubeClient, pod: V1Pod, serverReason: string): Promise<EvictionBlocked> {
+  const key = keyOf({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' });
+  const labels = pod.metadata?.labels ?? {};
+  const pdbs = (await listPdbs(client).catch(() => [])).filter((p) => p.namespace === (pod.metadata?.namespace ?? '') && pdbSelects(p, labels));
+  if (pdbs.length === 0) return new EvictionBlocked(key, [], `${key}: ${serverReason}`);
+  const parts = pdbs.map(
+    (p) => `PodDisruptionBudget ${p.namespace}/${p.name} allows ${p.disruptionsAllowed} disruption${p.disruptionsAllowed === 1 ? '' : 's'} now (${p.currentHealthy} healthy, ${p.desiredHealthy} required)`,
+  );
+  return new EvictionBlocked(key, pdbs.map((p) => `${p.namespace}/${p.name}`), `${key}: ${parts.join('; ')}`);
+}
+
+/** Evicts one pod (by uid: a pod re-created under the same name is not this one). Idempotent. */
+async function evictOne(client: KubeClient, planned: PlannedPod): Promise<{ evicted: boolean }> {
+  const current = await kubePods.getPod(client, planned.namespace, planned.name);
+  if (!current.ok) {
+    if (current.error?.code === 404) return { evicted: false };
+    throw new Error(`${keyOf(planned)}: ${current.reason}`);
+  }
+  if (current.value.metadata?.uid !== planned.uid) return { evicted: false };
+  if (current.value.metadata?.deletionTimestamp) return { evicted: true };
+  const result = await kubePods.evictPod(client, planned.namespace, planned.name);
+  if (result.ok) return { evicted: true };
+  if (result.error?.code === 404) return { evicted: false };
+  if (result.error?.code === 429) throw await blockedBy(client, current.value, result.reason);
+  throw new Error(`${keyOf(planned)}: eviction failed: ${result.reason}`);
+}
+
+/** Waits until the pod (this uid) no longer exists, heartbeating; throws after goneTimeoutMs. */
+async function waitGone(client: KubeClient, planned: PlannedPod, ctx: JobContext<DrainPayload>): Promise<true> {
+  const deadline = Date.now() + drainTiming.goneTimeoutMs;
+  let lastBeat = Date.now();
+  for (;;) {
+    const current = await kubePods.getPod(client, planned.namespace, planned.name);
+    if (!current.ok && current.error?.code === 404) return true;
+    if (current.ok && current.value.metadata?.uid !== planned.uid) return true;
+    if (Date.now() > deadline) throw new Error(`${keyOf(planned)} was evicted but is still terminating after ${Math.round(drainTiming.goneTimeoutMs / 1000)} s`);
+    if (Date.now() - lastBeat > 5_000) {
+      await ctx.heartbeat();
+      lastBeat = Date.now();
+    }
+    ctx.signal.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, drainTiming.pollMs));
+  }
+}
+
+async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> {
+  const client = getKubeClient();
+  const { node } = ctx.payload;
+
+  await ctx.step('cordon', async () => {
+    const current = await kubeNodes.readNode(client, node);
+    if (!current.ok) {
+      if (current.error?.code === 404) throw new PermanentJobError(`There is no node called ${node} any more.`);
+      throw new Error(current.reason);
+    }
+    if (current.value.spec?.unschedulable === true) return { alreadyCordoned: true };
+    const cordoned = await kubeNodes.cordonNode(client, node);
+    if (!cordoned.ok && cordoned.reason !== 'node is cordoned') throw new Error(`could not cordon ${node}: ${cordoned.reason}`);
+    return { alreadyCordoned: false };
+  });
+
+  // The pods to evict, fixed once: the node is cordoned, so only DaemonSet pods can arrive.
+  const plan = await ctx.step('list', async () => {
+    const listed = await kubePods.listPods(client, { fieldSelector: `spec.nodeName=${node}` });
+    if (!listed.ok) throw new Error(`listing the pods of ${node} failed: ${listed.reason}`);
+    const evict: PlannedPod[] = [];
+    const skipped: DrainJobResult['skipped'] = [];
+    for (const pod of listed.value) {
+      const p = { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' };
+      const reason = skipReason(pod);
+      if (reason) skipped.push({ pod: keyOf(p), reason });
+      else evict.push(p);
+    }
+    evict.sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    return { evict, skipped };
+  });
+
+  const total = plan.evict.length;
+  const blocked: EvictionBlocked[] = [];
+  const failed: string[] = [];
+  const toWait: PlannedPod[] = [];
+  // Evict every pod that may go now, then wait for them together.
+  for (const pod of plan.evict) {
+    try {
+      await ctx.step(`evict:${pod.uid}`, () => evictOne(client, pod));
+      toWait.push(pod);
+    } catch (error) {
+      if (isJobInterruption(error)) throw error;
+      if (error instanceof EvictionBlocked) blocked.push(error);
+      else failed.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  let done = 0;
+  await ctx.setProgress(done, total, blocked.length > 0 ? `blocked: ${blocked.map((b) => b.pod).join(', ')}` : 'evicting');
+  for (const pod of toWait) {
+    try {
+      await ctx.step(`gone:${pod.uid}`, () => waitGone(client, pod, ctx));
+      done++;
+      await ctx.setProgress(done, total, blocked.length > 0 ? `blocked: ${blocked.map((b) => b.pod).join(', ')}` : 'evicting');
+    } catch (error) {
+      if (isJobInterruption(error)) throw error;
+      failed.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  if (blocked.length > 0 || failed.length > 0) {
+    const lines = [
+      ...blocked.map((b) => `blocked — ${b.message}`),
+      ...failed.map((f) => `failed — ${f}`),
+    ];
+    // A retryable failure: the job comes back after its backoff and tries the rest again.
+    throw new Error(`${total - done} of ${total} pods on ${node} are not evicted yet: ${lines.join(' | ')}`);
+  }
+
+  const result: DrainJobResult = { node, evicted: plan.evict.map(keyOf), skipped: plan.skipped };
+  await ctx.stepInTransaction('report', (tx) =>
+    recordAudit(tx, {
+      actor: { ...drainJobActor, name: `gpu drain job (asked for by ${ctx.job.createdBy.name})` },
+      action: 'gpu.node.drain.complete',
+      targetType: 'node',
+      targetId: node,
+      after: { job: ctx.job.id, evicted: result.evicted.length, skipped: result.skipped.length },
+    }),
+  );
+  return result;
+}
+
+export const drainJob = defineJobType<DrainPayload, DrainJobResult>(DRAIN_JOB_TYPE, {
+  payload: z.object({ node: z.string().min(1).max(253) }),
+  // Blocked pods wait for their budgets: retries every few seconds, growing to a minute,
+  // for about an hour in all; then the job fails with the last explanation.
+  backoff: { baseMs: 2_000, maxMs: 60_000 },
+  maxAttempts: 60,
+  timeoutMs: 30 * 60_000,
+  handler: runDrain,
+});
+
+/**
+ * Starts draining a node (audited): `confirm` must be the node's name. The job is queued in
+ * the transaction of the audit event; when one already runs for the node, that one is
+ * returned (`created: false`).
+ */
+export async function startDrain(actor: AuditActor, node: string, input: unknown): Promise<{ jobId: string; created: boolean }> {
+  const { confirm } = parseGpuInput(z.object({ confirm: z.string({ error: `Type the node's name to confirm.` }).trim() }), input);
+  if (confirm !== node) throw new InputError('Some fields need attention.', { confirm: [`Type ${node} to confirm the drain.`] });
+  const objects = await getClusterObjects();
+  if (!objects.nodes.some((n) => n.metadata.name === node)) throw new NotFoundError(`There is no node called ${node}.`);
+  return getDb().transaction(async (tx) => {
+    const job = await enqueueJob(tx, { type: drainJob, payload: { node }, owner: { type: DRAIN_OWNER, id: node }, dedupeKey: node, actor });
+    if (job.created) await recordAudit(tx, { actor, action: 'gpu.node.drain', targetType: 'node', targetId: node, after: { job: job.id } });
+    return { jobId: job.id, created: job.created };
+  });
+}
+
+/** The node page's view of its latest drain. */
+export interface NodeDrainStatus {
+  job: Pick<JobView, 'id' | 'state' | 'attempts' | 'maxAttempts' | 'lastError' | 'createdAt' | 'finishedAt' | 'cancelRequested'> & { createdBy: string; runAt: Date };
+  /** Pods evicted and gone / pods to evict (from the job's progress). */
+  evicted: number;
+  total: number | null;
+  /** Pods on the node that still have to go, now (from the watch cache). */
+  remaining: string[];
+  /** Budgets that refuse evictions now, with their numbers and the pods they hold. */
+  blockedBy: DrainPreview['blockedBy'];
+  result: DrainJobResult | null;
+}
+
+const ACTIVE = new Set(['queued', 'running']);
+
+/** The latest drain of a node, with live remaining and blocked pods while it is not done. */
+export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null> {
+  const { jobs } = await listJobs({ type: DRAIN_JOB_TYPE, owner: { type: DRAIN_OWNER, id: node }, limit: 1 });
+  const job = jobs[0];
+  if (!job) return null;
+  let remaining: string[] = [];
+  let blocked: DrainPreview['blockedBy'] = [];
+  if (job.state !== 'succeeded' && job.state !== 'cancelled') {
+    const preview = await previewDrain(node).catch(() => null);
+    if (preview) {
+      remaining = preview.pods.filter((p) => p.outcome !== 'skipped').map(keyOf);
+      blocked = preview.blockedBy;
+    }
+  }
+  return {
+    job: {
+      id: job.id,
+      state: job.state,
+      attempts: job.attempts,
+      maxAttempts: job.maxAttempts,
+      lastError: job.lastError,
+      createdAt: job.createdAt,
+      finishedAt: job.finishedAt,
+      cancelRequested: job.cancelRequested,
+      createdBy: job.createdBy.name,
+      runAt: job.runAt,
+    },
+    evicted: job.progress?.done ?? (job.state === 'succeeded' ? ((job.result as DrainJobResult | null)?.evicted.length ?? 0) : 0),
+    total: job.progress?.total ?? null,
+    remaining,
+    blockedBy: blocked,
+    result: job.state === 'succeeded' ? (job.result as DrainJobResult) : null,
+  };
+}
+
+/** Cancels the node's running drain (audited by the jobs context as `job.cancel`). The node stays cordoned. */
+export async function cancelDrain(actor: AuditActor, node: string): Promise<void> {
+  const { jobs } = await listJobs({ type: DRAIN_JOB_TYPE, owner: { type: DRAIN_OWNER, id: node }, limit: 1 });
+  const job = jobs[0];
+  if (!job || !ACTIVE.has(job.state)) throw new ConflictError(`No drain of ${node} is running.`);
+  await cancelJob(job.id, actor);
+}

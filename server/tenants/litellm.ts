@@ -1,0 +1,196 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { type Tx, getDb } from '../../db/client';
+import { tenants } from '../../db/schema/tenants';
+import { recordAudit, systemActor } from '../audit';
+import { getConfig } from '../config';
+import { type JobContext, PermanentJobError, defineJobType, enqueueJob } from '../jobs';
+import { type LiteLlmTeam, getGatewayLimits, toLiteLlmTeams } from './gateway';
+
+/**
+ * Pushes the published gateway limits to the LiteLLM proxy's admin API as teams (optional:
+ * only with LEITSTAND_LITELLM_URL). LiteLLM keeps teams in its database, so this is a job
+ * per published version: per tenant `GET /team/info?team_id=<slug>`, then `POST /team/new`
+ * (404) or `POST /team/update` (only when a field we own differs); archived tenants' teams
+ * get `blocked: true` (their keys stop working; spend history stays in LiteLLM).
+ */
+
+export const LITELLM_SYNC_JOB = 'tenants.litellm-sync';
+
+interface SyncPayload {
+  version: number;
+}
+
+type TeamOutcome = 'created' | 'updated' | 'unchanged' | 'blocked' | 'absent';
+
+export interface LiteLlmSyncResult {
+  version: number;
+  /** Set when a newer version was published meanwhile: its own job pushes it. */
+  supersededBy?: number;
+  teams: Record<string, TeamOutcome>;
+}
+
+/** A refusal of the LiteLLM admin API, with its status and message. */
+class LiteLlmError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LiteLlmError';
+  }
+}
+
+function detailOf(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as { detail?: unknown; error?: unknown };
+    const inner = b.detail ?? b.error;
+    if (typeof inner === 'string') return inner;
+    if (inner && typeof inner === 'object') {
+      const i = inner as { error?: unknown; message?: unknown };
+      if (typeof i.error === 'string') return i.error;
+      if (typeof i.message === 'string') return i.message;
+    }
+    return JSON.stringify(inner ?? body);
+  }
+  return String(body);
+}
+
+async function call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
+  const { url, apiKey } = getConfig().litellm;
+  if (!url) throw new PermanentJobError('LEITSTAND_LITELLM_URL is not set: there is no LiteLLM proxy to push the teams to.');
+  const response = await fetch(new URL(path, url.endsWith('/') ? url : `${url}/`), {
+    method,
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text for the message
+  }
+  if (response.status === 401 || response.status === 403)
+    throw new PermanentJobError(`LiteLLM refused ${method} ${path} (${response.status}): ${detailOf(parsed)} — check LEITSTAND_LITELLM_API_KEY (the master key).`);
+  return { status: response.status, body: parsed };
+}
+
+type TeamInfo = Partial<Omit<LiteLlmTeam, 'metadata'>> & { blocked?: boolean; metadata?: Record<string, unknown> | null };
+
+async function teamInfo(teamId: string, signal: AbortSignal): Promise<TeamInfo | null> {
+  const res = await call('GET', `team/info?team_id=${encodeURIComponent(teamId)}`, undefined, signal);
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw new LiteLlmError(res.status, `GET /team/info for ${teamId}: ${res.status} ${detailOf(res.body)}`);
+  return ((res.body as { team_info?: TeamInfo }).team_info ?? {}) as TeamInfo;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** True when every field Leitstand owns has our value in LiteLLM (other metadata keys are LiteLLM's or someone else's). */
+function inSync(current: TeamInfo, team: LiteLlmTeam): boolean {
+  const metadata: Record<string, unknown> = current.metadata ?? {};
+  return (
+    current.team_alias === team.team_alias &&
+    sameJson([...(current.models ?? [])].sort(), [...team.models].sort()) &&
+    (current.tpm_limit ?? null) === team.tpm_limit &&
+    (current.rpm_limit ?? null) === team.rpm_limit &&
+    (current.budget_duration ?? null) === team.budget_duration &&
+    (current.blocked ?? false) === team.blocked &&
+    Object.entries(team.metadata).every(([k, v]) => sameJson(metadata[k], v))
+  );
+}
+
+function refused(res: { status: number; body: unknown }, what: string): Error {
+  const message = `${what}: ${res.status} ${detailOf(res.body)}`;
+  // A body LiteLLM does not accept will not be accepted on a retry either.
+  return res.status >= 400 && res.status < 500 && res.status !== 404 && res.status !== 408 && res.status !== 429 ? new PermanentJobError(message) : new LiteLlmError(res.status, message);
+}
+
+async function upsertTeam(team: LiteLlmTeam, signal: AbortSignal): Promise<TeamOutcome> {
+  const current = await teamInfo(team.team_id, signal);
+  if (!current) {
+    const created = await call('POST', 'team/new', team, signal);
+    if (created.status === 200) return 'created';
+    // Created meanwhile (another replica, or a crash after the create): update it instead.
+    if (!(created.status === 400 && /already exists/i.test(detailOf(created.body)))) throw refused(created, `POST /team/new for ${team.team_id}`);
+    return upsertTeam(team, signal);
+  }
+  if (inSync(current, team)) return 'unchanged';
+  const updated = await call('POST', 'team/update', { ...team, metadata: { ...(current.metadata ?? {}), ...team.metadata } }, signal);
+  if (updated.status !== 200) throw refused(updated, `POST /team/update for ${team.team_id}`);
+  return 'updated';
+}
+
+async function blockTeam(teamId: string, signal: AbortSignal): Promise<TeamOutcome> {
+  const current = await teamInfo(teamId, signal);
+  if (!current) return 'absent';
+  if (current.blocked === true) return 'unchanged';
+  const res = await call('POST', 'team/update', { team_id: teamId, blocked: true }, signal);
+  if (res.status !== 200) throw refused(res, `POST /team/update (block) for ${teamId}`);
+  return 'blocked';
+}
+
+async function runSync(ctx: JobContext<SyncPayload>): Promise<LiteLlmSyncResult> {
+  const db = getDb();
+  const latest = await getGatewayLimits(db);
+  if (!latest) return { version: ctx.payload.version, teams: {} };
+  if (latest.version > ctx.payload.version) return { version: ctx.payload.version, supersededBy: latest.version, teams: {} };
+  const teams = toLiteLlmTeams(latest.content.tenants);
+  const archived = (await db.select({ slug: tenants.slug }).from(tenants).where(eq(tenants.status, 'archived'))).map((t) => t.slug).sort();
+  const total = teams.length + archived.length;
+  const outcomes: Record<string, TeamOutcome> = {};
+  let done = 0;
+  await ctx.setProgress(0, total, 'pushing teams');
+  for (const team of teams) {
+    outcomes[team.team_id] = await ctx.step(`team:${team.team_id}`, () => upsertTeam(team, ctx.signal));
+    await ctx.setProgress(++done, total, team.team_id);
+  }
+  for (const slug of archived) {
+    outcomes[slug] = await ctx.step(`block:${slug}`, () => blockTeam(slug, ctx.signal));
+    await ctx.setProgress(++done, total, slug);
+  }
+  const count = (o: TeamOutcome) => Object.values(outcomes).filter((x) => x === o).length;
+  await ctx.stepInTransaction('report', (tx) =>
+    recordAudit(tx, {
+      actor: { ...systemActor, name: 'litellm sync job' },
+      action: 'tenant.litellm.sync',
+      targetType: 'litellm',
+      targetId: getConfig().litellm.url ?? '',
+      after: { version: latest.version, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), blocked: count('blocked') },
+    }),
+  );
+  return { version: latest.version, teams: outcomes };
+}
+
+export const litellmSyncJob = defineJobType<SyncPayload, LiteLlmSyncResult>(LITELLM_SYNC_JOB, {
+  payload: z.object({ version: z.number().int().positive() }),
+  backoff: { baseMs: 5_000, maxMs: 5 * 60_000 },
+  maxAttempts: 12,
+  timeoutMs: 10 * 60_000,
+  handler: runSync,
+});
+
+/**
+ * Queues the push of a published version to LiteLLM, in the caller's transaction (that of
+ * the publication), when LEITSTAND_LITELLM_URL is set. One job per version; a job whose
+ * version was superseded by the time it runs does nothing (the newer one pushes).
+ */
+export async function enqueueLiteLlmSync(tx: Tx, version: number): Promise<string | null> {
+  if (!getConfig().litellm.url) return null;
+  const job = await enqueueJob(tx, { type: litellmSyncJob, payload: { version }, dedupeKey: `v${version}`, owner: { type: 'gateway-limits', id: String(version) } });
+  return job.id;
+}
+
+/**
+ * Start-up: pushes the current version once more when LiteLLM is configured (teams created
+ * before LEITSTAND_LITELLM_URL was set, or changed by hand in LiteLLM, are brought back;
+ * teams already in sync cost one GET each).
+ */
+export async function enqueueLiteLlmSyncAtStart(): Promise<string | null> {
+  if (!getConfig().litellm.url) return null;
+  const latest = await getGatewayLimits(getDb());
+  if (!latest) return null;
+  return getDb().transaction((tx) => enqueueLiteLlmSync(tx, latest.version));
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../../server/audit';
+import { cancelDrain, drainTiming, getNodeDrain, startDrain, uncordonNode } from '../../../server/gpu';
+import { getJob, startWorkers, stopWorkers } from '../../../server/jobs';
+import { type KubeObject, getKubeClient } from '../../../server/kube';
+import { auditEventsOf } from '../../support/auth';
+import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { gpuDeployment, kubeCreate, kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
+
+let database: TestDatabase;
+const actor = { ...systemActor, name: 'drain-test' };
+const workerOptions = { pollIntervalMs: 20, leaseMs: 3_000, progressIntervalMs: 0, shutdownTimeoutMs: 2_000 };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await startSimKube({ instanceId: 'drain-test' });
+  drainTiming.pollMs = 20;
+  await kubeCreate('/api/v1/namespaces', { metadata: { name: 'shop' } });
+  await startWorkers(workerOptions);
+});
+afterAll(async () => {
+  await stopWorkers();
+  await stopKube();
+  await database?.close();
+});
+
+type Pod = KubeObject & { spec: { nodeName?: string } };
+const podsOn = async (node: string) =>
+  ((await kubeGet<{ items: Pod[] }>(`/api/v1/namespaces/shop/pods?fieldSelector=spec.nodeName%3D${node}`))?.items ?? []);
+
+async function pinnedWithBudget(name: string, node: string, replicas: number, gpus: number) {
+  await kubeCreate('/apis/apps/v1/namespaces/shop/deployments', gpuDeployment(name, replicas, gpus, { nodeSelector: { 'kubernetes.io/hostname': node } }));
+  await kubeCreate('/apis/policy/v1/namespaces/shop/poddisruptionbudgets', {
+    metadata: { name },
+    spec: { minAvailable: replicas, selector: { matchLabels: { app: name } } },
+  });
+  await waitFor(`PDB ${name} counts its healthy pods`, async () => {
+    const pdb = await kubeGet<KubeObject & { status?: { currentHealthy?: number } }>(`/apis/policy/v1/namespaces/shop/poddisruptionbudgets/${name}`);
+    return pdb?.status?.currentHealthy === replicas;
+  });
+}
+
+describe('drain as a job', () => {
+  it('evicts pod by pod, explains the PodDisruptionBudget that blocks, and resumes after a restart', async () => {
+    const node = 'gpu-h100-01';
+    // Two free pods and one a budget protects, all pinned to the node (replacements stay Pending).
+    await kubeCreate('/apis/apps/v1/namespaces/shop/deployments', gpuDeployment('embedder', 2, 1, { nodeSelector: { 'kubernetes.io/hostname': node } }));
+    await pinnedWithBudget('ranker', node, 1, 4);
+    await waitFor('three pods on the node', async () => (await podsOn(node)).length === 3);
+    const rankerUid = (await podsOn(node)).find((p) => p.metadata.name.startsWith('ranker-'))!.metadata.uid!;
+
+    await expect(startDrain(actor, node, { confirm: 'wrong' })).rejects.toMatchObject({ fieldErrors: { confirm: [`Type ${node} to confirm the drain.`] } });
+    await expect(startDrain(actor, 'gpu-nowhere', { confirm: 'gpu-nowhere' })).rejects.toThrow(/no node called gpu-nowhere/);
+    const { jobId, created } = await startDrain(actor, node, { confirm: node });
+    expect(created).toBe(true);
+    // A second request while it runs joins the running drain.
+    expect(await startDrain(actor, node, { confirm: node })).toEqual({ jobId, created: false });
+    expect((await auditEventsOf({ action: 'gpu.node.drain', targetId: node })).map((e) => e.after)).toEqual([{ job: jobId }]);
+
+    // The first attempt evicts the embedders and stops at the budget, saying which and why.
+    const blocked = await waitFor('attempt blocked by the budget', async () => {
+      const job = await getJob(jobId);
+      return job?.lastError && job.state !== 'running' ? job : undefined;
+    });
+    expect(blocked.state).toBe('queued');
+    expect(blocked.lastError).toMatch(/1 of 3 pods on gpu-h100-01 are not evicted yet: blocked — shop\/ranker-\S+: PodDisruptionBudget shop\/ranker allows 0 disruptions now \(1 healthy, 1 required\)/);
+    expect(blocked.steps.find((s) => s.key === `evict:${rankerUid}`)).toMatchObject({ state: 'failed', error: expect.stringMatching(/shop\/ranker/) });
+    expect((await kubeGet<KubeObject & { spec: { unschedulable?: boolean } }>(`/api/v1/nodes/${node}`))!.spec.unschedulable).toBe(true);
+    expect((await podsOn(node)).map((p) => p.metadata.name)).toEqual([expect.stringMatching(/^ranker-/)]);
+
+    const status = await waitFor('the node page sees the blocked pod', async () => {
+      const s = await getNodeDrain(node);
+      return s && s.remaining.length === 1 ? s : undefined;
+    });
+    expect(status).toMatchObject({ evicted: 2, total: 3, remaining: [expect.stringMatching(/^shop\/ranker-/)], result: null });
+    expect(status.blockedBy).toEqual([{ pdb: 'shop/ranker', disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, pods: [expect.stringMatching(/^ranker-/)] }]);
+
+    // "Restart": the workers stop; meanwhile the budget goes; new workers resume the same job.
+    await stopWorkers();
+    const evictSteps = (await getJob(jobId))!.steps.filter((s) => s.key.startsWith('evict:') && s.key !== `evict:${rankerUid}`);
+    expect(evictSteps.map((s) => [s.state, s.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+    const gone = await getKubeClient().request('DELETE', '/apis/policy/v1/namespaces/shop/poddisruptionbudgets/ranker');
+    expect(gone.status).toBeLessThan(300);
+    await startWorkers(workerOptions);
+
+    const done = await waitFor('drain finished', async () => {
+      const job = await getJob(jobId);
+      return job?.state === 'succeeded' ? job : undefined;
+    }, 30_000);
+    // The pods evicted before the restart were not evicted again.
+    for (const s of evictSteps) expect(done.steps.find((x) => x.key === s.key)).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(done.steps.find((s) => s.key === `evict:${rankerUid}`)).toMatchObject({ state: 'succeeded' });
+    expect(done.steps.find((s) => s.key === `evict:${rankerUid}`)!.attempts).toBeGreaterThanOrEqual(2);
+    expect(done.steps.find((s) => s.key === 'cordon')).toMatchObject({ attempts: 1 });
+    expect(done.result).toMatchObject({ node, evicted: [expect.stringMatching(/^shop\/embedder-/), expect.stringMatching(/^shop\/embedder-/), expect.stringMatching(/^shop\/ranker-/)] });
+    expect(await podsOn(node)).toEqual([]);
+    const final = await getNodeDrain(node);
+    expect(final).toMatchObject({ evicted: 3, total: 3, remaining: [], blockedBy: [] });
+    expect(final!.job.state).toBe('succeeded');
+    const complete = await auditEventsOf({ action: 'gpu.node.drain.complete', targetId: node });
+    expect(complete.map((e) => e.after)).toEqual([{ job: jobId, evicted: 3, skipped: 0 }]);
+    await uncordonNode(actor, node);
+  });
+
+  it('cancels a blocked drain; the node stays cordoned', async () => {
+    const node = 'gpu-h100-02';
+    await pinnedWithBudget('search', node, 1, 2);
+    await waitFor('pod on the node', async () => (await podsOn(node)).length === 1);
+    const { jobId } = await startDrain(actor, node, { confirm: node });
+    await waitFor('attempt blocked', async () => (await getJob(jobId))?.lastError);
+    await cancelDrain(actor, node);
+    const job = await waitFor('cancelled', async () => {
+      const j = await getJob(jobId);
+      return j?.state === 'cancelled' ? j : undefined;
+    });
+    expect(job.state).toBe('cancelled');
+    await expect(cancelDrain(actor, node)).rejects.toThrow(/No drain of gpu-h100-02 is running/);
+    expect((await podsOn(node)).length).toBe(1);
+    expect((await kubeGet<KubeObject & { spec: { unschedulable?: boolean } }>(`/api/v1/nodes/${node}`))!.spec.unschedulable).toBe(true);
+    expect((await auditEventsOf({ action: 'job.cancel' })).length).toBe(1);
+  });
+});
