@@ -359,6 +359,13 @@ describe('RBAC', () => {
     expect(missing).toEqual([]);
   });
 
+  it('grants nothing beyond the kinds Leitstand manages, and no access to Secrets at all', () => {
+    const managed = new Set(knownResources.map((r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : ''}/${r.plural}`));
+    const granted = rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res.split('/')[0]}`)));
+    expect(granted.filter((k) => !managed.has(k))).toEqual([]);
+    expect(verbsFor('', 'secrets')).toEqual([]);
+  });
+
   it('lets Leitstand cordon and label nodes but never create or delete them', () => {
     expect(verbsFor('', 'nodes').sort()).toEqual(['get', 'list', 'patch', 'watch']);
   });
