@@ -334,7 +334,7 @@ function cueFamilies(): Family[] {
     cue(
       'cue:meta',
       0,
-      'prompt injections?|jailbreaks?|attacks?|attackers?|for example|e\\.g\\.',
+      'prompt injections?|jailbreaks?|attacks?|attackers?|(?<=for )example|e\\.g\\.',
       'Prompt-Injections?|Prompt Injections?|Jailbreaks?|Angriff\\p{L}{0,2}|Angreifer|zum Beispiel|z\\. ?B\\.',
     ),
     // Rules declared void.
@@ -348,8 +348,8 @@ function cueFamilies(): Family[] {
     cue(
       'cue:no-limits',
       0.35,
-      'no limits|zero limits|no restrictions|without (?:any )?(?:ethical |moral )?(?:constraints|restrictions|limits|rules|boundaries|filters?|censorship)|unrestricted|unfiltered|uncensored|no rules|no guardrails|no filters?|no boundaries|free of (?:all |any )?(?:rules|restrictions)|broken free|free from (?:all |any )?(?:rules|restrictions)|no ethical|no moral',
-      'ohne (?:jede |jegliche |alle |irgendwelche )?(?:ethischen? |moralischen? )?(?:Grenzen?|Einschränkungen|Regeln|Filter|Zensur|Schranken|Moral|Prüfung)|keine (?:Regeln|Grenzen|Einschränkungen|Inhaltsfilter|Filter|Schranken)|keinerlei|uneingeschränkt\\p{L}{0,2}|unzensiert\\p{L}{0,2}|ungefiltert\\p{L}{0,2}|grenzenlos|von allen Regeln|ohne Grenzen',
+      '(?<=(?:no|zero) )(?:limits|restrictions|rules|guardrails|filters?|boundaries|ethical|moral)|(?<=without (?:any )?(?:ethical |moral )?)(?:constraints|restrictions|limits|rules|boundaries|filters?|censorship)|unrestricted|unfiltered|uncensored|(?<=free (?:of|from) (?:all |any )?)(?:rules|restrictions)|(?<=broken )free',
+      '(?<=ohne (?:jede |jegliche |alle |irgendwelche )?(?:ethischen? |moralischen? )?)(?:Grenzen?|Einschränkungen|Regeln|Filter|Zensur|Schranken|Moral|Prüfung)|(?<=keine )(?:Regeln|Grenzen|Einschränkungen|Inhaltsfilter|Filter|Schranken)|keinerlei|uneingeschränkt\\p{L}{0,2}|unzensiert\\p{L}{0,2}|ungefiltert\\p{L}{0,2}|grenzenlos|(?<=von allen )Regeln',
     ),
     // Persona and role talk: everyday ("act as a teacher") unless limits go too.
     cue(
@@ -368,30 +368,30 @@ function cueFamilies(): Family[] {
     cue(
       'cue:hidden-text',
       0,
-      "system ?prompt|system message|hidden (?:instructions|rules|prompt|preamble|text)|secret instructions|initial (?:prompt|instructions|configuration)|(?:hidden|secret|system|your) preamble|preamble (?:that|which) precedes|(?:instructions|rules) (?:did|have|has) your (?:creators|developers|makers|operator)|your (?:instructions|rules|configuration|guidelines|directives)|instructions (?:your|you) |above this line|before (?:my|this) (?:first )?message|the rules you were given",
-      'Systemprompt|System-Prompt|Systemanweisung(?:en)?|Systemnachricht|versteckten? (?:Anweisungen|Einleitung|Regeln)|geheimen? Anweisungen|Startkonfiguration|Einleitung, die vor|vor meiner (?:ersten )?Nachricht|deine (?:Anweisungen|Regeln|Vorgaben|Konfiguration)|dir (?:deine )?Entwickler|dir vorgegeben',
+      "system ?prompt|system message|(?<=hidden )(?:instructions|rules|prompt|preamble|text)|(?<=secret )instructions|(?<=initial )(?:prompt|instructions|configuration)|(?<=(?:hidden|secret|system|your) )preamble|preamble (?:that|which) precedes|(?<=(?:instructions|rules) (?:did|have|has) your )(?:creators|developers|makers|operator)|(?<=your )(?:instructions|rules|configuration|guidelines|directives)|(?<=above )this line|(?<=before (?:my|this) (?:first )?)message|(?<=the )rules you were given",
+      'Systemprompt|System-Prompt|Systemanweisung(?:en)?|Systemnachricht|(?<=versteckten? )(?:Anweisungen|Einleitung|Regeln)|(?<=geheimen? )Anweisungen|Startkonfiguration|Einleitung, die vor|(?<=vor meiner (?:ersten )?)Nachricht|(?<=deine )(?:Anweisungen|Regeln|Vorgaben|Konfiguration)|(?<=dir (?:deine )?)Entwickler|(?<=dir )vorgegeben',
     ),
     // Authority claimed for the user's own text.
     cue(
       'cue:authority',
       0.55,
-      "i am (?:the|your) (?:administrator|admin|developer|creator|operator|owner)|i'm (?:the|your) (?:administrator|admin|developer|creator|operator)|your (?:developers|creators|operator)|from the system|highest privilege|highest priority|privilege level|i give you permission|authori[sz]ation code|admin override",
-      'hier spricht dein|ich bin dein (?:Administrator|Entwickler|Ersteller|Betreiber)|deiner Entwickler|deine Entwickler|vom Betreiber|vom System|höchste[rn]? Priorität|Berechtigungsstufe|ich erlaube dir',
+      "(?<=(?:i am|i'm) (?:the|your) )(?:administrator|admin|developer|creator|operator|owner)|(?<=your )(?:developers|creators|operator)|(?<=from the )system|(?<=highest )(?:privilege|priority)|(?<=privilege )level|(?<=i give you )permission|authori[sz]ation code|(?<=admin )override",
+      '(?<=hier )spricht dein|(?<=ich bin dein )(?:Administrator|Entwickler|Ersteller|Betreiber)|(?<=deiner? |deine )Entwickler|(?<=vom )(?:Betreiber|System)|(?<=höchste[rn]? )Priorität|Berechtigungsstufe|(?<=ich )erlaube dir',
       0.4,
     ),
     // Keeping the filter from noticing; dropping warnings and refusals.
     cue(
       'cue:evade',
       0.6,
-      "(?:moderation|filter|classifier) (?:won't|will not|doesn't|does not|can't) (?:flag|notice|catch|see|detect)|without (?:the |any )?(?:usual )?(?:disclaimers|warnings|refusals)|(?:no|any) (?:warnings|disclaimers) or refusals|never (?:refuses?|declines?|says no)|without refusing|do not refuse|don't refuse",
-      'schlägt die Moderation nicht an|(?:Moderation|Filter) (?:merkt|bemerkt|erkennt) (?:nichts|es nicht)|ohne (?:Warnhinweise|Warnungen|Ablehnungen)|Warnungen und Ablehnungen|niemals etwas verweigert|nie etwas ablehnt|niemals ablehnt',
+      "(?<=(?:moderation|filter|classifier) )(?:won't|will not|doesn't|does not|can't) (?:flag|notice|catch|see|detect)|(?<=without (?:the |any )?(?:usual )?)(?:disclaimers|warnings|refusals)|(?<=(?:no|any) )(?:warnings|disclaimers) or refusals|(?<=never )(?:refuses?|declines?|says no)|(?<=without )refusing|(?<=(?:do not|don't) )refuse",
+      '(?<=schlägt die )Moderation nicht an|(?<=(?:Moderation|Filter) )(?:merkt|bemerkt|erkennt) (?:nichts|es nicht)|(?<=ohne )(?:Warnhinweise|Warnungen|Ablehnungen)|Warnungen und Ablehnungen|(?<=niemals )etwas verweigert|(?<=nie )etwas ablehnt|(?<=niemals )ablehnt',
     ),
     // Text addressed to a model that reads it (indirect injection).
     cue(
       'cue:indirect',
       0.3,
-      'note to (?:any |the )?(?:AI|assistant|model|LLM)|dear (?:AI|assistant)|for the AI|AI (?:code )?reviewer|any AI reading|when you summari[sz]e|the text you are summari[sz]ing|stop summari[sz]ing',
-      'Lieber Assistent|Hinweis an (?:den|die|das) KI\\p{L}{0,12}|KI-Reviewer|KI-Assistent\\p{L}{0,2}|wenn du diese? \\p{L}{1,12} zusammenfasst|den du zusammenfasst|Hör auf zusammenzufassen',
+      '(?<=note to (?:any |the )?)(?:AI|assistant|model|LLM)|(?<=dear )(?:AI|assistant)|(?<=for the )AI|(?<=AI (?:code )?)reviewer|(?<=any )AI reading|(?<=when you )summari[sz]e|(?<=the text you are )summari[sz]ing|(?<=stop )summari[sz]ing',
+      'Lieber Assistent|(?<=Hinweis an (?:den|die|das) )KI\\p{L}{0,12}|KI-Reviewer|KI-Assistent\\p{L}{0,2}|(?<=wenn du diese? \\p{L}{1,12} )zusammenfasst|(?<=den du )zusammenfasst|(?<=Hör auf )zusammenzufassen',
     ),
     // The smuggled instruction: what the indirect text tells the model to do.
     cue(
@@ -411,7 +411,7 @@ function cueFamilies(): Family[] {
       'follow|execute|obey|do what it says|then follow', 'befolge|führe (?:die |den )?\\p{L}{0,12} (?:darin )?aus|tu,? was',
     ),
     cue('cue:mode', 0, '(?:developer|debug|maintenance|god|admin) mode', 'Entwicklermodus|Wartungsmodus|Debug-Modus|Gottmodus'),
-    cue('cue:comply', 0, 'comply with all|answer every question|answer everything|run any command|any content|all content', 'alle Inhalte|jeden Befehl|beantworte alles|alles vollständig|was ich sage'),
+    cue('cue:comply', 0, 'comply with all|answer every question|answer everything|(?<=run any )command|(?<=(?:any|all) )content', '(?<=alle )Inhalte|(?<=jeden )Befehl|beantworte alles|(?<=alles )vollständig|(?<=was ich )sage'),
   ].flat();
 }
 
@@ -754,8 +754,9 @@ function findPartnerCues(text: string, cues: Map<string, Match[]>, languages: Re
     for (const [anchor, partners] of [[pair.a, pair.b], ...pair.b.map((b) => [b, [pair.a]] as const)] as const) {
       const hits = cues.get(anchor);
       if (!hits || PARTNER_ONLY.has(anchor) || !partners.some((p) => PARTNER_ONLY.has(p))) continue;
-      // 60 more characters before: a scope look-behind ("your previous … rules") starts earlier.
-      for (const h of hits) windows.push([Math.max(0, h.start - pair.window - 60), Math.min(text.length, h.end + pair.window + 60)]);
+      // A partner counts when it starts at most `window` after the anchor's end or ends at
+      // most `window` before its start; partner cues are at most 30 characters long.
+      for (const h of hits) windows.push([Math.max(0, h.start - pair.window - 30), Math.min(text.length, h.end + pair.window + 1)]);
     }
   }
   if (windows.length === 0) return;
