@@ -549,8 +549,8 @@ const mainDispatcher = buildDispatcher(families.filter((f) => !f.partnerOnly));
 const partnerDispatcher = buildDispatcher(families.filter((f) => f.partnerOnly));
 
 /**
- * The rule matches whose lead lies in [from, to) (the lead search reads only that slice;
- * the rules read the whole text, so look-behinds see the context).
+ * The rule matches whose lead starts in [from, to) (the lead search reads only about that
+ * slice; the rules read the whole text, so look-behinds see the context).
  */
 function findRuleMatches(
   text: string,
@@ -570,9 +570,11 @@ function findRuleMatches(
   }
   const leads = dispatcher.leads; // reused: the scan is synchronous and resets lastIndex
   leads.lastIndex = 0;
-  const slice = from === 0 && to === text.length ? text : text.slice(from, to);
+  // The slice runs on past `to` so that a lead starting just before `to` is read whole.
+  const slice = from === 0 && to === text.length ? text : text.slice(from, Math.min(text.length, to + 64));
   for (let m = leads.exec(slice); m !== null; m = leads.exec(slice)) {
     const at = from + m.index;
+    if (at >= to) break;
     for (const rule of rulesForLead.get(m[0].toLowerCase()) ?? []) {
       if (busyUntil[rule.pattern]! > at) continue; // no overlapping matches of one pattern
       rule.sticky.lastIndex = at;
@@ -755,8 +757,8 @@ function findPartnerCues(text: string, cues: Map<string, Match[]>, languages: Re
       const hits = cues.get(anchor);
       if (!hits || PARTNER_ONLY.has(anchor) || !partners.some((p) => PARTNER_ONLY.has(p))) continue;
       // A partner counts when it starts at most `window` after the anchor's end or ends at
-      // most `window` before its start; partner cues are at most 30 characters long.
-      for (const h of hits) windows.push([Math.max(0, h.start - pair.window - 30), Math.min(text.length, h.end + pair.window + 1)]);
+      // most `window` before its start; partner cues are shorter than 60 characters.
+      for (const h of hits) windows.push([Math.max(0, h.start - pair.window - 60), Math.min(text.length, h.end + pair.window + 1)]);
     }
   }
   if (windows.length === 0) return;
@@ -802,6 +804,18 @@ function findCuePairs(cues: Map<string, Match[]>): { name: string; weight: numbe
   return found;
 }
 
+/**
+ * The cue pairs of a text, with partner cues searched in the windows (as the check does) or
+ * over the whole text (the reference the windowed search is tested against).
+ */
+export function findCuePairsForTest(text: string, languages: ReadonlySet<string>, partnerSearch: 'windows' | 'full'): string[] {
+  const cues = new Map<string, Match[]>();
+  for (const match of findRuleMatches(text, languages)) if (match.family.cue) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
+  if (partnerSearch === 'windows') findPartnerCues(text, cues, languages);
+  else for (const match of findRuleMatches(text, languages, partnerDispatcher)) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
+  return findCuePairs(cues).map((p) => `${p.name}@${p.start}-${p.end}`);
+}
+
 /** The `prompt-injection` check. */
 export function scanPromptInjection(text: string, params: PromptInjectionParams): ScanOutcome {
   const languages = new Set<string>(params.languages);
@@ -834,12 +848,20 @@ export function scanPromptInjection(text: string, params: PromptInjectionParams)
     const weight = count === 1 && family.singleWeight !== undefined ? family.singleWeight : family.weight;
     if (weight > 0) best.set(familyKind(family), Math.max(best.get(familyKind(family)) ?? 0, weight));
   }
-  findPartnerCues(normalised.text, cues, languages);
-  const pairs = findCuePairs(cues);
-  for (const pair of pairs) best.set(pair.name, Math.max(best.get(pair.name) ?? 0, pair.weight));
-  let miss = 1;
-  for (const weight of best.values()) miss *= 1 - weight;
-  const score = Math.round((1 - miss) * 1000) / 1000;
+  const combined = () => {
+    let miss = 1;
+    for (const weight of best.values()) miss *= 1 - weight;
+    return Math.round((1 - miss) * 1000) / 1000;
+  };
+  // Cue pairs only when the phrase rules and single cues have not decided already: the
+  // verdict cannot change, and a text full of attacks would otherwise be read twice.
+  let pairs: ReturnType<typeof findCuePairs> = [];
+  if (combined() < params.threshold) {
+    findPartnerCues(normalised.text, cues, languages);
+    pairs = findCuePairs(cues);
+    for (const pair of pairs) best.set(pair.name, Math.max(best.get(pair.name) ?? 0, pair.weight));
+  }
+  const score = combined();
   const detected = score >= params.threshold;
   // Spans only for a detection: scored rule matches and cue pairs, in text order; a phrase
   // rule and the cue pair of the same words report one span.
