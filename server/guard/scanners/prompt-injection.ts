@@ -680,10 +680,24 @@ export function normaliseForInjection(text: string): { text: string; toOriginal:
   let toOriginal: ToOriginal | null = null;
   INVISIBLE.lastIndex = 0;
   if (INVISIBLE.test(current)) {
-    INVISIBLE.lastIndex = 0;
-    const edits: Edit[] = [];
-    for (const m of current.matchAll(INVISIBLE)) edits.push({ start: m.index, end: m.index + m[0].length, replacement: '' });
-    ({ text: current, toOriginal } = applyEdits(current, edits, null));
+    // Removed characters only: kept as sorted positions, mapped back by binary search
+    // (a text of 50,000 zero-width characters must not become 50,000 edit objects).
+    const removed: number[] = [];
+    INVISIBLE.lastIndex = 0; // test() moved it; matchAll starts from it
+    for (const m of current.matchAll(INVISIBLE)) removed.push(m.index);
+    const positions = Int32Array.from(removed);
+    current = current.replace(INVISIBLE, '');
+    toOriginal = (i: number) => {
+      // The removal k sits at edited position positions[k] - k; count those at or before i.
+      let lo = 0;
+      let hi = positions.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (positions[mid]! - mid <= i) lo = mid + 1;
+        else hi = mid;
+      }
+      return i + lo;
+    };
   }
   const edits: Edit[] = [];
   let wordEnd = -1;
