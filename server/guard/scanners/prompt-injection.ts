@@ -22,6 +22,13 @@ export interface PromptInjectionParams {
 
 interface Family {
   name: string;
+  /** A cue family scores nothing alone unless `weight` > 0; `cuePairs` combine cues. */
+  cue?: boolean;
+  /**
+   * A cue made of common words ("show", "rules", "Sicherheit"): not searched in the whole
+   * text, only near the rarer cues it pairs with (see `findPartnerCues`).
+   */
+  partnerOnly?: boolean;
   weight: number;
   /** Weight when the family matches only once (a lone mention is weaker evidence). */
   singleWeight?: number;
@@ -50,6 +57,10 @@ const EN_VOID =
   'void|null|cancel(?:l)?ed|revoked|obsolete|outdated|superseded|no longer (?:valid|in effect|applicable|apply)|invalid|lifted|suspended|overridden|disabled|removed|switched off|turned off';
 const DE_VOID =
   'nicht mehr|ungültig|aufgehoben|außer Kraft|nichtig|hinfällig|deaktiviert|abgeschaltet|veraltet|überholt|ausgesetzt|entfernt|ausgeschaltet';
+
+// Common-word cues, looked for only within a pair's window of a rarer cue (they have weight
+// 0 and score nothing alone).
+const PARTNER_ONLY = new Set(['cue:instructions', 'cue:safety', 'cue:filter', 'cue:extract', 'cue:redirect', 'cue:obey', 'cue:persona']);
 
 export const families: Family[] = [
   {
@@ -274,6 +285,156 @@ export const families: Family[] = [
       /(?<![\p{L}\p{N}_])(?:respond|answer|reply|antworte)\s+(?:only\s+|nur\s+)?(?:in|auf)\s+(?:base64|rot13|hex|leetspeak)(?![\p{L}\p{N}_])/giu,
     ],
   },
+  // ---------------------------------------------------------------- cues
+  // Word classes that say little alone and much together (cuePairs below). They carry what
+  // the rigid phrase rules above missed on unseen phrasings: the same intent worded freely.
+  ...cueFamilies(),
+];
+
+/** Cue words, English and German: whole words, case-insensitive. */
+function cue(name: string, weight: number, en: string, de: string, singleWeight?: number): Family[] {
+  const partnerOnly = PARTNER_ONLY.has(name);
+  const pattern = (alternatives: string) => new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives})(?![\\p{L}\\p{N}_])`, 'giu');
+  return [
+    { name, cue: true, partnerOnly, weight, singleWeight, language: 'en', patterns: [pattern(en)] },
+    { name, cue: true, partnerOnly, weight, singleWeight, language: 'de', patterns: [pattern(de)] },
+  ];
+}
+
+function cueFamilies(): Family[] {
+  const INSTR_EN =
+    'instructions?|directions|directives?|guidance|guidelines|rules|system prompt|system message|prompt|programming|training|configuration|setup|set-up|orders|policies|policy|constraints';
+  const INSTR_DE =
+    'Anweisung(?:en)?|Instruktion(?:en)?|Regeln|Vorgaben|Richtlinien?|Befehle|Programmierung|Konfiguration|Training|Systemprompt|System-Prompt|Systemanweisung(?:en)?|Startkonfiguration|Einstellungen|Leitlinien';
+  const SAFETY_EN =
+    'safety(?: training| rules| guidelines| filters?| checks?| measures| settings)?|content polic(?:y|ies)|content filters?|guardrails?|moderation|censorship|ethic(?:s|al (?:guidelines|constraints|rules))|moral(?:s|ity)|alignment|safeguards?';
+  const SAFETY_DE =
+    'Sicherheit\\p{L}{0,12}|Inhaltsrichtlinien?|Inhaltsfilter|Zensur|Moderation|Moral|Ethik|ethischen? (?:Schranken|Grenzen|Richtlinien)|Schutzmechanismen|Schutzfilter';
+  return [
+    // Override verbs. "vergiss nicht" / "don't forget" are reminders, not overrides.
+    cue(
+      'cue:override',
+      0,
+      "ignore|ignoring|disregard|disregarding|forget(?!\\s+(?:about\\s+)?(?:it|that|the\\s+(?:meeting|draft|budget|typo)))|set aside|overrid(?:e|ing)|overrule|bypass|discard|abandon|scrap|drop|throw out|stop following|no longer follow|don't follow|do not follow|stop obeying",
+      'ignorier\\p{L}{0,3}|vergiss(?!\\s+(?:nicht|bitte nicht|nie))|vergessen|missachte\\p{L}{0,2}|übergeh\\p{L}{0,2}|überspring\\p{L}{0,2}|verwirf|verwerfen|hinweg|links liegen|beiseite|lass(?:e)?(?: \\p{L}{1,12}){0,3},? weg|außer Acht|streich\\p{L}{0,2}',
+    ),
+    // The model's own instructions: possessive or prior scope before the noun (read backwards).
+    cue(
+      'cue:instructions',
+      0,
+      `(?<=(?:your|the|all|any|every|previous|prior|earlier|above|preceding|original|initial|old|existing|current|hidden|secret|internal|system|operator's|developer's|developers')\\s+(?:[\\p{L}'-]{1,20}\\s+)?)(?:${INSTR_EN})|` +
+        "what (?:you were|you've been|you have been) (?:told|given|configured with|instructed)|(?:instructions|rules) you (?:got|were given|received)|you were configured",
+      `(?<=(?:deine[nmrs]?|dein|Ihre[nmrs]?|die|alle|sämtliche|jegliche|vorherigen|bisherigen|obigen|früheren|ursprünglichen|alten|internen|versteckten|geheimen|aktuellen)\\s+(?:[\\p{L}-]{1,20}\\s+)?)(?:${INSTR_DE})|` +
+        'was (?:man )?dir (?:vorher |bisher |zuvor )?(?:gesagt|aufgetragen|vorgegeben|befohlen)|womit du konfiguriert|dir (?:vorher|bisher|zuvor) gegeben|dir vorgegeben|was dir bisher aufgetragen|dir aufgetragen',
+    ),
+    cue('cue:safety', 0, SAFETY_EN, SAFETY_DE),
+    // Filters and restrictions of anything (a mail server's too): only with an override verb.
+    cue('cue:filter', 0, 'filters?|restrictions|limitations', 'Filter|Einschränkungen|Beschränkungen'),
+    // Talk about attacks as a topic: quoted attack phrases in such a text are examples.
+    cue(
+      'cue:meta',
+      0,
+      'prompt injections?|jailbreaks?|attacks?|attackers?|(?<=for )example|e\\.g\\.',
+      'Prompt-Injections?|Prompt Injections?|Jailbreaks?|Angriff\\p{L}{0,2}|Angreifer|zum Beispiel|z\\. ?B\\.',
+    ),
+    // Rules declared void.
+    cue(
+      'cue:void',
+      0,
+      'revoked|suspended|lifted|disabled|deactivated|abolished|switched off|turned off|no longer (?:apply|applies|valid|in effect|active)|(?<=(?:=\\s?|(?:are|is) ))(?:off|none|false)',
+      'aufgehoben|ausgesetzt|deaktiviert|abgeschaltet|abgeschafft|außer Kraft|gelten nicht mehr|gilt nicht mehr|nicht mehr (?:gültig|aktiv)|ausgeschaltet',
+    ),
+    // Asking for no limits at all.
+    cue(
+      'cue:no-limits',
+      0.35,
+      '(?<=(?:no|zero) )(?:limits|restrictions|rules|guardrails|filters?|boundaries|ethical|moral)|(?<=without (?:any )?(?:ethical |moral )?)(?:constraints|restrictions|limits|rules|boundaries|filters?|censorship)|unrestricted|unfiltered|uncensored|(?<=free (?:of|from) (?:all |any )?)(?:rules|restrictions)|(?<=broken )free',
+      '(?<=ohne (?:jede |jegliche |alle |irgendwelche )?(?:ethischen? |moralischen? )?)(?:Grenzen?|Einschränkungen|Regeln|Filter|Zensur|Schranken|Moral|Prüfung)|(?<=keine )(?:Regeln|Grenzen|Einschränkungen|Inhaltsfilter|Filter|Schranken)|keinerlei|uneingeschränkt\\p{L}{0,2}|unzensiert\\p{L}{0,2}|ungefiltert\\p{L}{0,2}|grenzenlos|(?<=von allen )Regeln',
+    ),
+    // Persona and role talk: everyday ("act as a teacher") unless limits go too.
+    cue(
+      'cue:persona',
+      0,
+      "you are now|you're now|from now on|from this point|act as|pretend|role-?play|simulate|you will be|stay in character|persona|alter ego|you are no longer|stop being|you are an? (?:AI|model|chatbot|assistant) (?:called|named|without)|(?:AI|model|chatbot|assistant) (?:called|named)",
+      'du bist (?:jetzt|ab sofort|ab jetzt|nun|nicht mehr|keine)|ab (?:jetzt|sofort)|tu so|tue so|spiel(?:e)? die Rolle|simulier\\p{L}{0,3}|in dieser Rolle|hör auf,? ein|bist du (?:jetzt |ab jetzt |nun )?(?:eine?|der|die) (?:KI|Modell|Assistent|Chatbot)|(?:KI|Modell|Assistent|Chatbot) namens',
+    ),
+    // Asking to read out hidden text.
+    cue(
+      'cue:extract',
+      0,
+      'reveal|print|output|show|display|repeat|recite|dump|leak|quote|tell me|list|spell out|write out|what were',
+      'zeig\\p{L}{0,2}|gib|ausgeben|verrate\\p{L}{0,1}|wiederhole\\p{L}{0,1}|zitier\\p{L}{0,2}|nenn\\p{L}{0,2}|schreib\\p{L}{0,1}|zähl\\p{L}{0,2}|was genau|welche',
+    ),
+    cue(
+      'cue:hidden-text',
+      0,
+      "system ?prompt|system message|(?<=hidden )(?:instructions|rules|prompt|preamble|text)|(?<=secret )instructions|(?<=initial )(?:prompt|instructions|configuration)|(?<=(?:hidden|secret|system|your) )preamble|preamble (?:that|which) precedes|(?<=(?:instructions|rules) (?:did|have|has) your )(?:creators|developers|makers|operator)|(?<=your )(?:instructions|rules|configuration|guidelines|directives)|(?<=above )this line|(?<=before (?:my|this) (?:first )?)message|(?<=the )rules you were given",
+      'Systemprompt|System-Prompt|Systemanweisung(?:en)?|Systemnachricht|(?<=versteckten? )(?:Anweisungen|Einleitung|Regeln)|(?<=geheimen? )Anweisungen|Startkonfiguration|Einleitung, die vor|(?<=vor meiner (?:ersten )?)Nachricht|(?<=deine )(?:Anweisungen|Regeln|Vorgaben|Konfiguration)|(?<=dir (?:deine )?)Entwickler|(?<=dir )vorgegeben',
+    ),
+    // Authority claimed for the user's own text.
+    cue(
+      'cue:authority',
+      0.55,
+      "(?<=(?:i am|i'm) (?:the|your) )(?:administrator|admin|developer|creator|operator|owner)|(?<=your )(?:developers|creators|operator)|(?<=from the )system|(?<=highest )(?:privilege|priority)|(?<=privilege )level|(?<=i give you )permission|authori[sz]ation code|(?<=admin )override",
+      '(?<=hier )spricht dein|(?<=ich bin dein )(?:Administrator|Entwickler|Ersteller|Betreiber)|(?<=deiner? |deine )Entwickler|(?<=vom )(?:Betreiber|System)|(?<=höchste[rn]? )Priorität|Berechtigungsstufe|(?<=ich )erlaube dir',
+      0.4,
+    ),
+    // Keeping the filter from noticing; dropping warnings and refusals.
+    cue(
+      'cue:evade',
+      0.6,
+      "(?<=(?:moderation|filter|classifier) )(?:won't|will not|doesn't|does not|can't) (?:flag|notice|catch|see|detect)|(?<=without (?:the |any )?(?:usual )?)(?:disclaimers|warnings|refusals)|(?<=(?:no|any) )(?:warnings|disclaimers) or refusals|(?<=never )(?:refuses?|declines?|says no)|(?<=without )refusing|(?<=(?:do not|don't) )refuse",
+      '(?<=schlägt die )Moderation nicht an|(?<=(?:Moderation|Filter) )(?:merkt|bemerkt|erkennt) (?:nichts|es nicht)|(?<=ohne )(?:Warnhinweise|Warnungen|Ablehnungen)|Warnungen und Ablehnungen|(?<=niemals )etwas verweigert|(?<=nie )etwas ablehnt|(?<=niemals )ablehnt',
+    ),
+    // Text addressed to a model that reads it (indirect injection).
+    cue(
+      'cue:indirect',
+      0.3,
+      '(?<=note to (?:any |the )?)(?:AI|assistant|model|LLM)|(?<=dear )(?:AI|assistant)|(?<=for the )AI|(?<=AI (?:code )?)reviewer|(?<=any )AI reading|(?<=when you )summari[sz]e|(?<=the text you are )summari[sz]ing|(?<=stop )summari[sz]ing',
+      'Lieber Assistent|(?<=Hinweis an (?:den|die|das) )KI\\p{L}{0,12}|KI-Reviewer|KI-Assistent\\p{L}{0,2}|(?<=wenn du diese? \\p{L}{1,12} )zusammenfasst|(?<=den du )zusammenfasst|(?<=Hör auf )zusammenzufassen',
+    ),
+    // The smuggled instruction: what the indirect text tells the model to do.
+    cue(
+      'cue:redirect',
+      0,
+      'instead|regardless|approve|forward|append|send', 'stattdessen|unabhängig von|genehmige|leite|hänge|empfiehl|ignoriere',
+    ),
+    // Decoding and then obeying.
+    cue(
+      'cue:decode',
+      0,
+      'decode|decipher|base64|rot13|leetspeak|translate', 'dekodiere|entschlüssele|übersetze|Base64-Text|Leetspeak',
+    ),
+    cue(
+      'cue:obey',
+      0,
+      'follow|execute|obey|do what it says|then follow', 'befolge|führe (?:die |den )?\\p{L}{0,12} (?:darin )?aus|tu,? was',
+    ),
+    cue('cue:mode', 0, '(?:developer|debug|maintenance|god|admin) mode', 'Entwicklermodus|Wartungsmodus|Debug-Modus|Gottmodus'),
+    cue('cue:comply', 0, 'comply with all|answer every question|answer everything|(?<=run any )command|(?<=(?:any|all) )content', '(?<=alle )Inhalte|(?<=jeden )Befehl|beantworte alles|(?<=alles )vollständig|(?<=was ich )sage'),
+  ].flat();
+}
+
+/**
+ * Pairs of cues within `window` characters (gap between the two) that together are an
+ * attack. Each pair scores as a family of its own name.
+ */
+interface CuePair {
+  name: string;
+  a: string;
+  b: readonly string[];
+  window: number;
+  weight: number;
+}
+export const cuePairs: CuePair[] = [
+  { name: 'instruction-override', a: 'cue:override', b: ['cue:instructions', 'cue:safety', 'cue:filter'], window: 40, weight: 0.9 },
+  { name: 'instruction-override', a: 'cue:void', b: ['cue:instructions', 'cue:safety'], window: 40, weight: 0.8 },
+  { name: 'persona-switch', a: 'cue:persona', b: ['cue:no-limits', 'cue:evade', 'cue:comply'], window: 120, weight: 0.8 },
+  { name: 'prompt-extraction', a: 'cue:extract', b: ['cue:hidden-text'], window: 40, weight: 0.8 },
+  { name: 'indirect-instruction', a: 'cue:indirect', b: ['cue:redirect', 'cue:override'], window: 80, weight: 0.8 },
+  { name: 'obfuscation', a: 'cue:decode', b: ['cue:obey'], window: 60, weight: 0.8 },
+  { name: 'mode-switch', a: 'cue:mode', b: ['cue:no-limits', 'cue:comply', 'cue:evade'], window: 80, weight: 0.8 },
+  { name: 'authority-claim', a: 'cue:authority', b: ['cue:void', 'cue:override', 'cue:safety', 'cue:comply'], window: 80, weight: 0.8 },
 ];
 
 /**
@@ -327,58 +488,94 @@ function literalPrefixes(elements: readonly AST.Element[], ignoreCase: boolean):
   return [prefix];
 }
 
-const rules: Rule[] = [];
-const rulesByLead = new Map<string, Rule[]>();
-let patternCount = 0;
-for (const family of families) {
-  for (const pattern of family.patterns) {
-    const patternId = patternCount++;
-    const ignoreCase = pattern.flags.includes('i');
-    const ast = leadParser.parsePattern(pattern.source, 0, pattern.source.length, { unicode: true });
-    for (const alternative of ast.alternatives) {
-      const leads = literalPrefixes(alternative.elements, ignoreCase);
-      if (leads.some((l) => l === '')) throw new Error(`prompt-injection rule without a literal lead: ${alternative.raw}`);
-      const rule: Rule = {
-        family,
-        sticky: new RegExp(alternative.raw, pattern.flags.replace('g', '') + 'y'),
-        pattern: patternId,
-        order: rules.length,
-      };
-      rules.push(rule);
-      // Keys are lowercase: the lead search ignores case; a case-sensitive rule ("DAN")
-      // still checks case itself when tried.
-      for (const lead of new Set(leads.map((l) => l.toLowerCase()))) {
-        const list = rulesByLead.get(lead) ?? [];
-        list.push(rule);
-        rulesByLead.set(lead, list);
+interface Dispatcher {
+  rulesForLead: Map<string, Rule[]>;
+  /** rulesForLead without the rules of switched-off languages, per language set. */
+  byLanguages: Map<string, Map<string, Rule[]>>;
+  leads: RegExp;
+  patternCount: number;
+}
+
+function buildDispatcher(ofFamilies: readonly Family[]): Dispatcher {
+  const rules: Rule[] = [];
+  const rulesByLead = new Map<string, Rule[]>();
+  let patternCount = 0;
+  for (const family of ofFamilies) {
+    for (const pattern of family.patterns) {
+      const patternId = patternCount++;
+      const ignoreCase = pattern.flags.includes('i');
+      const ast = leadParser.parsePattern(pattern.source, 0, pattern.source.length, { unicode: true });
+      for (const alternative of ast.alternatives) {
+        const leads = literalPrefixes(alternative.elements, ignoreCase);
+        if (leads.some((l) => l === '')) throw new Error(`prompt-injection rule without a literal lead: ${alternative.raw}`);
+        const rule: Rule = {
+          family,
+          sticky: new RegExp(alternative.raw, pattern.flags.replace('g', '') + 'y'),
+          pattern: patternId,
+          order: rules.length,
+        };
+        rules.push(rule);
+        // Keys are lowercase: the lead search ignores case; a case-sensitive rule ("DAN")
+        // still checks case itself when tried.
+        for (const lead of new Set(leads.map((l) => l.toLowerCase()))) {
+          const list = rulesByLead.get(lead) ?? [];
+          list.push(rule);
+          rulesByLead.set(lead, list);
+        }
       }
     }
   }
+  // The lead search returns the longest lead at a position; rules of shorter leads that are
+  // its prefixes apply there too.
+  const rulesForLead = new Map<string, Rule[]>();
+  for (const lead of rulesByLead.keys()) {
+    const applicable = [...rulesByLead].filter(([other]) => lead.startsWith(other)).flatMap(([, list]) => list);
+    rulesForLead.set(lead, [...new Set(applicable)].sort((a, b) => a.order - b.order));
+  }
+  const escapeLead = (l: string) => l.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  const byLength = (a: string, b: string) => b.length - a.length;
+  // Leads starting with an ASCII letter must start a word: every such rule begins with a
+  // "no letter or digit before" look-behind, and \b is cheap without the `u` flag. Leads
+  // starting elsewhere ("übergeh", "<|", "[INST]") are searched anywhere.
+  const asciiLeads = [...rulesByLead.keys()].filter((l) => /^[a-z]/i.test(l)).sort(byLength).map(escapeLead);
+  const otherLeads = [...rulesByLead.keys()].filter((l) => !/^[a-z]/i.test(l)).sort(byLength).map(escapeLead);
+  const leads = new RegExp(`\\b(?:${asciiLeads.join('|')})${otherLeads.length > 0 ? `|${otherLeads.join('|')}` : ''}`, 'gi');
+  return { rulesForLead, byLanguages: new Map(), leads, patternCount };
 }
-// The lead search returns the longest lead at a position; rules of shorter leads that are
-// its prefixes apply there too.
-const rulesForLead = new Map<string, Rule[]>();
-for (const lead of rulesByLead.keys()) {
-  const applicable = [...rulesByLead].filter(([other]) => lead.startsWith(other)).flatMap(([, list]) => list);
-  rulesForLead.set(lead, [...new Set(applicable)].sort((a, b) => a.order - b.order));
-}
-const escapeLead = (l: string) => l.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-const byLength = (a: string, b: string) => b.length - a.length;
-// Leads starting with an ASCII letter must start a word: every such rule begins with a
-// "no letter or digit before" look-behind, and \b is cheap without the `u` flag. Leads
-// starting elsewhere ("übergeh", "<|", "[INST]") are searched anywhere.
-const asciiLeads = [...rulesByLead.keys()].filter((l) => /^[a-z]/i.test(l)).sort(byLength).map(escapeLead);
-const otherLeads = [...rulesByLead.keys()].filter((l) => !/^[a-z]/i.test(l)).sort(byLength).map(escapeLead);
-const LEADS = new RegExp(`\\b(?:${asciiLeads.join('|')})${otherLeads.length > 0 ? `|${otherLeads.join('|')}` : ''}`, 'gi');
 
-function findRuleMatches(text: string, languages: ReadonlySet<string>): { family: Family; start: number; end: number }[] {
+// Phrase rules and the rarer cues search the whole text; common-word cues only the windows
+// around the cues they pair with.
+const mainDispatcher = buildDispatcher(families.filter((f) => !f.partnerOnly));
+const partnerDispatcher = buildDispatcher(families.filter((f) => f.partnerOnly));
+
+/**
+ * The rule matches whose lead starts in [from, to) (the lead search reads only about that
+ * slice; the rules read the whole text, so look-behinds see the context).
+ */
+function findRuleMatches(
+  text: string,
+  languages: ReadonlySet<string>,
+  dispatcher: Dispatcher = mainDispatcher,
+  from = 0,
+  to = text.length,
+): { family: Family; start: number; end: number }[] {
   const found: { family: Family; start: number; end: number }[] = [];
-  const busyUntil = new Int32Array(patternCount).fill(-1);
-  const leads = new RegExp(LEADS);
-  for (let m = leads.exec(text); m !== null; m = leads.exec(text)) {
-    const at = m.index;
+  const busyUntil = new Int32Array(dispatcher.patternCount).fill(-1);
+  const languageKey = [...languages].sort().join(',');
+  let rulesForLead = dispatcher.byLanguages.get(languageKey);
+  if (!rulesForLead) {
+    rulesForLead = new Map();
+    for (const [lead, list] of dispatcher.rulesForLead) rulesForLead.set(lead, list.filter((r) => r.family.language === 'any' || languages.has(r.family.language)));
+    dispatcher.byLanguages.set(languageKey, rulesForLead);
+  }
+  const leads = dispatcher.leads; // reused: the scan is synchronous and resets lastIndex
+  leads.lastIndex = 0;
+  // The slice runs on past `to` so that a lead starting just before `to` is read whole.
+  const slice = from === 0 && to === text.length ? text : text.slice(from, Math.min(text.length, to + 64));
+  for (let m = leads.exec(slice); m !== null; m = leads.exec(slice)) {
+    const at = from + m.index;
+    if (at >= to) break;
     for (const rule of rulesForLead.get(m[0].toLowerCase()) ?? []) {
-      if (rule.family.language !== 'any' && !languages.has(rule.family.language)) continue;
       if (busyUntil[rule.pattern]! > at) continue; // no overlapping matches of one pattern
       rule.sticky.lastIndex = at;
       const hit = rule.sticky.exec(text);
@@ -388,7 +585,7 @@ function findRuleMatches(text: string, languages: ReadonlySet<string>): { family
       }
     }
     // Leads may overlap ("system prompt" inside "<|system|>"): continue right after this start.
-    leads.lastIndex = at + 1;
+    leads.lastIndex = m.index + 1;
   }
   return found;
 }
@@ -397,7 +594,7 @@ function findRuleMatches(text: string, languages: ReadonlySet<string>): { family
 export function findRuleMatchesByFullScan(text: string, languages: ReadonlySet<string>): { family: string; start: number; end: number }[] {
   const found: { family: string; start: number; end: number }[] = [];
   for (const family of families) {
-    if (family.language !== 'any' && !languages.has(family.language)) continue;
+    if (family.partnerOnly || (family.language !== 'any' && !languages.has(family.language))) continue;
     for (const pattern of family.patterns) {
       for (const m of text.matchAll(pattern)) if (m[0].length > 0) found.push({ family: family.name, start: m.index, end: m.index + m[0].length });
     }
@@ -410,28 +607,306 @@ export function findRuleMatchesByLeads(text: string, languages: ReadonlySet<stri
   return findRuleMatches(text, languages).map((m) => ({ family: m.family.name, start: m.start, end: m.end }));
 }
 
+/**
+ * What the rules read: zero-width and soft-hyphen characters removed, leetspeak digits
+ * inside words read as letters ("1gn0re" → "ignore", "V3rg1ss" → "Vergiss"), and words
+ * spelt out letter by letter ("i g n o r e") joined. `toOriginal` maps an index of the
+ * normalised text back to the original, so spans point at the original. Ordinary text has nothing to rewrite and is returned as it is (no copy);
+ * otherwise two linear passes.
+ */
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g;
+// Leet digits; a word around one is read when it has only letters and these digits, 4–24
+// characters, and at least twice as many letters as digits ("1gn0re" yes; "DE51", "4711",
+// long keys no). Four or more single letters between spaces are joined.
+// A leet digit with a letter right after it, or right after a letter (the match starts at the
+// letter then; the word is read around it either way).
+const LEET_NEXT_TO_LETTER = /[013457][a-z]|[a-z][013457]/gi;
+// A cheap test first (the full pattern starts with a look-behind, which V8 cannot skip to).
+const SPELT_OUT_TEST = / [a-z] [a-z] [a-z] /i;
+const SPELT_OUT = /(?<![a-z])[a-z](?: [a-z]){3,}(?![a-z])/gi;
+const isAsciiLetter = (c: number) => (c | 32) >= 97 && (c | 32) <= 122;
+const isLeetDigit = (c: number) => c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55;
+const isWordPart = (c: number) => isAsciiLetter(c) || (c >= 48 && c <= 57);
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't' };
+
+interface Edit {
+  start: number;
+  end: number;
+  replacement: string;
+}
+
+/** Maps an index of an edited text back to the text before the edits. */
+type ToOriginal = (at: number) => number;
+
+function applyEdits(text: string, edits: Edit[], before: ToOriginal | null): { text: string; toOriginal: ToOriginal } {
+  const parts: string[] = [];
+  // Per edit, where its replacement starts and ends in the edited text.
+  const editedStart = new Int32Array(edits.length);
+  const editedEnd = new Int32Array(edits.length);
+  let at = 0;
+  let length = 0;
+  edits.forEach((edit, k) => {
+    parts.push(text.slice(at, edit.start), edit.replacement);
+    length += edit.start - at;
+    editedStart[k] = length;
+    length += edit.replacement.length;
+    editedEnd[k] = length;
+    at = edit.end;
+  });
+  parts.push(text.slice(at));
+  const local = (i: number) => {
+    // The last edit starting at or before i (binary search).
+    let lo = 0;
+    let hi = edits.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (editedStart[mid]! <= i) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return i;
+    const edit = edits[found]!;
+    // Inside a replacement: its characters map one for one onto the edited stretch.
+    if (i < editedEnd[found]!) return Math.min(edit.start + (i - editedStart[found]!), edit.end - 1);
+    return edit.end + (i - editedEnd[found]!);
+  };
+  return { text: parts.join(''), toOriginal: before ? (i) => before(local(i)) : local };
+}
+
+export function normaliseForInjection(text: string): { text: string; toOriginal: ToOriginal | null } {
+  let current = text;
+  let toOriginal: ToOriginal | null = null;
+  INVISIBLE.lastIndex = 0;
+  if (INVISIBLE.test(current)) {
+    // Removed characters only: kept as sorted positions, mapped back by binary search
+    // (a text of 50,000 zero-width characters must not become 50,000 edit objects).
+    const removed: number[] = [];
+    INVISIBLE.lastIndex = 0; // test() moved it; matchAll starts from it
+    for (const m of current.matchAll(INVISIBLE)) removed.push(m.index);
+    const positions = Int32Array.from(removed);
+    current = current.replace(INVISIBLE, '');
+    toOriginal = (i: number) => {
+      // The removal k sits at edited position positions[k] - k; count those at or before i.
+      let lo = 0;
+      let hi = positions.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (positions[mid]! - mid <= i) lo = mid + 1;
+        else hi = mid;
+      }
+      return i + lo;
+    };
+  }
+  const edits: Edit[] = [];
+  let wordEnd = -1;
+  LEET_NEXT_TO_LETTER.lastIndex = 0;
+  for (let m = LEET_NEXT_TO_LETTER.exec(current); m !== null; m = LEET_NEXT_TO_LETTER.exec(current)) {
+    const at = isLeetDigit(current.charCodeAt(m.index)) ? m.index : m.index + 1;
+    LEET_NEXT_TO_LETTER.lastIndex = m.index + 1; // "a1b": the digit may start the next pair too
+    if (at < wordEnd) continue; // inside the word just read
+    let start = at;
+    while (start > 0 && isWordPart(current.charCodeAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < current.length && isWordPart(current.charCodeAt(end))) end++;
+    wordEnd = end;
+    if (end - start < 4 || end - start > 24) continue;
+    let letters = 0;
+    let leet = 0;
+    for (let k = start; k < end; k++) {
+      const c = current.charCodeAt(k);
+      if (isAsciiLetter(c)) letters++;
+      else if (isLeetDigit(c)) leet++;
+      else letters = -1000; // another digit: not a word
+    }
+    if (letters >= 2 * leet) edits.push({ start, end, replacement: current.slice(start, end).replace(/[013457]/g, (d) => LEET[d]!) });
+  }
+  if (SPELT_OUT_TEST.test(current)) {
+    for (const m of current.matchAll(SPELT_OUT)) edits.push({ start: m.index, end: m.index + m[0].length, replacement: m[0].replace(/ /g, '') });
+    edits.sort((a, b) => a.start - b.start);
+  }
+  if (edits.length > 0) ({ text: current, toOriginal } = applyEdits(current, edits, toOriginal));
+  return { text: current, toOriginal };
+}
+
+/** Quoted stretches of one line ('…', "…", „…“, ‚…‘, «…», “…”): one linear pass. */
+const OPENING_QUOTES = new Set([0x27, 0x22, 0x201e, 0x201c, 0x201a, 0x2018, 0xab]);
+const CLOSING_QUOTES = new Set([0x27, 0x22, 0x201c, 0x201d, 0x2018, 0x2019, 0xbb]);
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const QUOTE_OR_NEWLINE = /['"„“”‚‘’«»\n]/g;
+function quotedRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  const isWordChar = (at: number) => {
+    if (at < 0 || at >= text.length) return false;
+    const c = text.charCodeAt(at);
+    if (c < 128) return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122);
+    return WORD_CHAR.test(text[at]!);
+  };
+  let open = -1;
+  for (const m of text.matchAll(QUOTE_OR_NEWLINE)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 10) open = -1;
+    else if (open >= 0 && i > open + 1 && CLOSING_QUOTES.has(c) && !isWordChar(i + 1)) {
+      ranges.push([open, i + 1]);
+      open = -1;
+    } else if (open < 0 && OPENING_QUOTES.has(c) && !isWordChar(i - 1)) open = i;
+  }
+  return ranges;
+}
+
+/** Pairs of cues within a window; each found pair is one match of the pair's family name. */
+type Match = { family: Family; start: number; end: number };
+
+/**
+ * The partner-only cues near the anchors found: for each pair with a partner-only side,
+ * the windows around the other side's hits (merged, so every character is searched at
+ * most once per family) are searched with the family's pattern. Linear in the text.
+ */
+function findPartnerCues(text: string, cues: Map<string, Match[]>, languages: ReadonlySet<string>): void {
+  const windows: [number, number][] = [];
+  for (const pair of cuePairs) {
+    for (const [anchor, partners] of [[pair.a, pair.b], ...pair.b.map((b) => [b, [pair.a]] as const)] as const) {
+      const hits = cues.get(anchor);
+      if (!hits || PARTNER_ONLY.has(anchor) || !partners.some((p) => PARTNER_ONLY.has(p))) continue;
+      // A partner counts when it starts at most `window` after the anchor's end or ends at
+      // most `window` before its start; partner cues are shorter than 60 characters.
+      for (const h of hits) windows.push([Math.max(0, h.start - pair.window - 60), Math.min(text.length, h.end + pair.window + 1)]);
+    }
+  }
+  if (windows.length === 0) return;
+  // Merged, so every character is searched at most once: linear in the text.
+  windows.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const w of windows) {
+    const last = merged[merged.length - 1];
+    if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
+    else merged.push([w[0], w[1]]);
+  }
+  for (const [from, to] of merged) {
+    for (const match of findRuleMatches(text, languages, partnerDispatcher, from, to)) {
+      const list = cues.get(match.family.name);
+      if (list) list.push(match);
+      else cues.set(match.family.name, [match]);
+    }
+  }
+}
+const familyKind = (family: Family) => (family.cue ? family.name.slice(4) : family.name);
+
+function findCuePairs(cues: Map<string, Match[]>): { name: string; weight: number; start: number; end: number }[] {
+  const found: { name: string; weight: number; start: number; end: number }[] = [];
+  for (const pair of cuePairs) {
+    const as = cues.get(pair.a);
+    if (!as) continue;
+    for (const bName of pair.b) {
+      const bs = cues.get(bName);
+      if (!bs) continue;
+      // Both lists are in text order; one sweep finds, for each a, a b within the window.
+      let j = 0;
+      for (const a of as) {
+        while (j < bs.length && bs[j]!.end < a.start - pair.window) j++;
+        for (let k = j; k < bs.length && bs[k]!.start <= a.end + pair.window; k++) {
+          const b = bs[k]!;
+          if (b.start < a.end && a.start < b.end) continue; // the same words cannot be both cues
+          found.push({ name: pair.name, weight: pair.weight, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) });
+          break;
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The cue pairs of a text, with partner cues searched in the windows (as the check does) or
+ * over the whole text (the reference the windowed search is tested against).
+ */
+export function findCuePairsForTest(text: string, languages: ReadonlySet<string>, partnerSearch: 'windows' | 'full'): string[] {
+  const cues = new Map<string, Match[]>();
+  for (const match of findRuleMatches(text, languages)) if (match.family.cue) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
+  if (partnerSearch === 'windows') findPartnerCues(text, cues, languages);
+  else for (const match of findRuleMatches(text, languages, partnerDispatcher)) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
+  return findCuePairs(cues).map((p) => `${p.name}@${p.start}-${p.end}`);
+}
+
 /** The `prompt-injection` check. */
 export function scanPromptInjection(text: string, params: PromptInjectionParams): ScanOutcome {
   const languages = new Set<string>(params.languages);
-  const hits = new Map<Family, number>();
-  const spans: Span[] = [];
-  for (const match of findRuleMatches(text, languages)) {
-    spans.push({ start: match.start, end: match.end, kind: match.family.name });
-    hits.set(match.family, (hits.get(match.family) ?? 0) + 1);
-  }
+  const normalised = normaliseForInjection(text);
+  const toOriginal = normalised.toOriginal ?? ((at: number) => at);
   const best = new Map<string, number>();
+  const hits = new Map<Family, number>();
+  const cues = new Map<string, Match[]>();
+  let matches = findRuleMatches(normalised.text, languages);
+  if (matches.some((m) => m.family.name === 'cue:meta')) {
+    // A text about attacks: what it quotes is an example, not an instruction.
+    // Both in text order and the ranges disjoint: one sweep.
+    const quoted = quotedRanges(normalised.text);
+    let q = 0;
+    matches = matches.filter((m) => {
+      while (q < quoted.length && quoted[q]![1] <= m.start) q++;
+      return !(q < quoted.length && m.start >= quoted[q]![0] && m.end <= quoted[q]![1]);
+    });
+  }
+  // Matches come in text order (the dispatcher walks the text once), so do the cue lists.
+  for (const match of matches) {
+    hits.set(match.family, (hits.get(match.family) ?? 0) + 1);
+    if (match.family.cue) {
+      const list = cues.get(match.family.name);
+      if (list) list.push(match);
+      else cues.set(match.family.name, [match]);
+    }
+  }
   for (const [family, count] of hits) {
     const weight = count === 1 && family.singleWeight !== undefined ? family.singleWeight : family.weight;
-    best.set(family.name, Math.max(best.get(family.name) ?? 0, weight));
+    if (weight > 0) best.set(familyKind(family), Math.max(best.get(familyKind(family)) ?? 0, weight));
   }
-  let miss = 1;
-  for (const weight of best.values()) miss *= 1 - weight;
-  const score = Math.round((1 - miss) * 1000) / 1000;
-  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const combined = () => {
+    let miss = 1;
+    for (const weight of best.values()) miss *= 1 - weight;
+    return Math.round((1 - miss) * 1000) / 1000;
+  };
+  // Cue pairs only when the phrase rules and single cues have not decided already: the
+  // verdict cannot change, and a text full of attacks would otherwise be read twice.
+  let pairs: ReturnType<typeof findCuePairs> = [];
+  if (combined() < params.threshold) {
+    findPartnerCues(normalised.text, cues, languages);
+    pairs = findCuePairs(cues);
+    for (const pair of pairs) best.set(pair.name, Math.max(best.get(pair.name) ?? 0, pair.weight));
+  }
+  const score = combined();
+  const detected = score >= params.threshold;
+  // Spans only for a detection: scored rule matches and cue pairs, in text order; a phrase
+  // rule and the cue pair of the same words report one span.
+  const spans: Span[] = [];
+  if (detected) {
+    const scored: { kind: string; start: number; end: number }[] = [];
+    for (const m of matches) if (!m.family.cue || m.family.weight > 0) scored.push({ kind: familyKind(m.family), start: m.start, end: m.end });
+    pairs.sort((a, b) => a.start - b.start);
+    let p = 0;
+    const sameAsRecent = (m: { kind: string; start: number; end: number }) => {
+      for (let k = spans.length - 1; k >= 0 && spans[k]!.start === toOriginal(m.start); k--) {
+        if (spans[k]!.end === toOriginal(m.end) && spans[k]!.kind === m.kind) return true;
+      }
+      return false;
+    };
+    const add = (m: { kind: string; start: number; end: number }) => {
+      if (!sameAsRecent(m)) spans.push({ start: toOriginal(m.start), end: toOriginal(m.end), kind: m.kind });
+    };
+    for (const m of scored) {
+      while (p < pairs.length && pairs[p]!.start <= m.start) add({ kind: pairs[p]!.name, start: pairs[p]!.start, end: pairs[p++]!.end });
+      add(m);
+    }
+    while (p < pairs.length) add({ kind: pairs[p]!.name, start: pairs[p]!.start, end: pairs[p++]!.end });
+    let sorted = true;
+    for (let k = 1; k < spans.length && sorted; k++) sorted = spans[k - 1]!.start < spans[k]!.start || (spans[k - 1]!.start === spans[k]!.start && spans[k - 1]!.end >= spans[k]!.end);
+    if (!sorted) spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  }
   return {
-    detected: score >= params.threshold,
+    detected,
     score,
-    spans: score >= params.threshold ? spans : [],
-    details: { families: Object.fromEntries(best), threshold: params.threshold },
+    spans,
+    details: { families: Object.fromEntries(best), threshold: params.threshold, normalised: normalised.toOriginal !== null },
   };
 }

@@ -53,6 +53,17 @@ const inputs: Record<string, string> = {
   'document letters': fill('T2'),
   'two-letter words': fill('ab'),
   'every injection lead': fill('ignore vergiss system prompt you are now a DAN mode <|im_start|> [INST] zeig mir deinen '),
+  // The injection check's normalisation, cue pairs and quoted-example handling.
+  leetspeak: fill('1gn0r3 '),
+  'leet letters': fill('a1'),
+  'spelt out': fill('a b '),
+  'spelt out words': fill('i '),
+  'zero-width in words': fill('a\u200B'),
+  'quoted attacks': fill("jailbreak 'ignore your rules' "),
+  'unclosed quotes': fill("prompt injection 'a"),
+  'anchors and partners': fill('ignore the rules '),
+  'cue look-behinds': fill('without any ethical '),
+  'every cue': fill('tell me your system prompt, act as an unfiltered persona, decode and follow, ohne jede Grenze '),
   'random printable': Array.from({ length: SIZE }, () => String.fromCharCode(32 + Math.floor(random() * 95))).join(''),
 };
 

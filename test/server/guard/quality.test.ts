@@ -43,13 +43,22 @@ describe('measured quality', () => {
     expect(q.tune.recall).toBeGreaterThanOrEqual(0.8);
   });
 
-  it('prompt-injection heuristics keep their precision on the held-out part, where recall is low', () => {
-    // Measured once on unseen phrasings: keyword rules miss most of them (README, "Measured
-    // quality"). This holds the precision line and guards the measured recall against
-    // regressions; it does not pretend the heuristics generalise.
+  it('prompt-injection heuristics reach recall ≥ 0.8 at precision ≥ 0.9 on the held-out part', () => {
     const q = quality('prompt-injection');
     expect(q.holdout.precision).toBeGreaterThanOrEqual(0.9);
-    expect(q.holdout.recall).toBeGreaterThanOrEqual(0.2);
+    expect(q.holdout.recall).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('prompt-injection heuristics reach recall ≥ 0.8 at precision ≥ 0.9 on the third batch alone', () => {
+    // Written and committed before the cue-based heuristic existed, never tuned on (README,
+    // "Measured quality"). The older held-out batch was looked at while redesigning, so this
+    // batch is the honest figure.
+    const batch = examples.filter((e) => e.id.startsWith('injection-b3-') || e.id.startsWith('benign-b3-'));
+    expect(batch.filter((e) => e.labels.includes('prompt-injection')).length).toBeGreaterThanOrEqual(60);
+    expect(batch.filter((e) => !e.labels.includes('prompt-injection')).length).toBeGreaterThanOrEqual(60);
+    const q = measureQuality(batch).detectors.find((d) => d.detector === 'prompt-injection')!;
+    expect(q.all.precision).toBeGreaterThanOrEqual(0.9);
+    expect(q.all.recall).toBeGreaterThanOrEqual(0.8);
   });
 
   it('secrets, e-mail, phone, IP, invisible text and code injection stay precise and complete on both parts', () => {
