@@ -1,5 +1,4 @@
-import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import { createRequire } from 'node:module';
 
 /**
  * Exact BPE token counting over js-tiktoken's rank tables, built for throughput.
@@ -18,7 +17,17 @@ interface RankFile {
   bpe_ranks: string;
 }
 
-const rankFiles: Record<TokenEncoding, RankFile> = { cl100k_base: cl100kBase, o200k_base: o200kBase };
+// The rank tables are 1–2 MB of source each (~14 MB of memory once loaded): read on the
+// first count with that encoding, not when the server starts.
+const rankModules: Record<TokenEncoding, string> = {
+  cl100k_base: 'js-tiktoken/ranks/cl100k_base',
+  o200k_base: 'js-tiktoken/ranks/o200k_base',
+};
+
+function loadRankFile(encoding: TokenEncoding): RankFile {
+  const loaded = createRequire(import.meta.url)(rankModules[encoding]) as RankFile | { default: RankFile };
+  return 'bpe_ranks' in loaded ? loaded : loaded.default;
+}
 
 /** A cap on cached pre-tokens: an attacker can thrash the cache, which only costs speed. */
 const CACHE_LIMIT = 200_000;
@@ -52,7 +61,7 @@ export class TokenCounter {
 
   constructor(encoding: TokenEncoding) {
     this.encoding = encoding;
-    const file = rankFiles[encoding];
+    const file = loadRankFile(encoding);
     let maxLen = 1;
     // Same layout js-tiktoken's constructor reads: "<ignored> <first rank> <b64> <b64> …".
     for (const line of file.bpe_ranks.split('\n')) {
