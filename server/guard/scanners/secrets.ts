@@ -104,15 +104,62 @@ const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----/g;
 // Keyword, an assignment or "is"/"ist"/"lautet", then the value.
 const CREDENTIAL =
   /(?<![\p{L}\p{N}_])(?:password|passwd|pwd|passwort|kennwort|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|access[_-]?token|auth[_-]?token|private[_-]?key|token)["']?[ \t]{0,3}(?::=|=>|[:=]|(?:is|ist|lautet)(?![\p{L}\p{N}_]))[ \t]{0,3}:?[ \t]{0,3}["'`]?([^\s"'`,;<>]{8,200})/giu;
+// The same pattern without its leading look-behind, which V8 cannot skip ahead with: it finds
+// the candidates (~2.5× faster), and the full pattern, sticky, decides each one.
+const CREDENTIAL_CANDIDATE = new RegExp(CREDENTIAL.source.replace('(?<![\\p{L}\\p{N}_])', ''), 'giu');
+const CREDENTIAL_AT = new RegExp(CREDENTIAL.source, 'iuy');
+if (CREDENTIAL_CANDIDATE.source === CREDENTIAL.source) throw new Error('CREDENTIAL must start with its look-behind');
+
+/** The matches of CREDENTIAL in text order, as text.matchAll(CREDENTIAL) gives them. */
+function credentialMatches(text: string): RegExpExecArray[] {
+  const found: RegExpExecArray[] = [];
+  CREDENTIAL_CANDIDATE.lastIndex = 0;
+  for (let c = CREDENTIAL_CANDIDATE.exec(text); c !== null; c = CREDENTIAL_CANDIDATE.exec(text)) {
+    CREDENTIAL_AT.lastIndex = c.index;
+    const m = CREDENTIAL_AT.exec(text);
+    if (m !== null) found.push(m); // the same match: the look-behind reads nothing
+    else CREDENTIAL_CANDIDATE.lastIndex = c.index + 1; // a keyword starts with a BMP letter
+  }
+  return found;
+}
 const BEARER = /(?<![\p{L}\p{N}_])Bearer[ \t]+([A-Za-z0-9._~+/-]{20,500}=*)/gu;
 const PLACEHOLDER =
   /^(?:\$\{?[\w.]+\}?|%[\w.]+%|\{\{.*\}\}|\*+|x{4,}|X{4,}|\.{3,}|your[\w-]*|example[\w-]*|placeholder|changeme|process\.env\.\w+|os\.environ.*|env\(.*\)|getenv\(.*\)|secrets?\.\w+)$/i;
 
-// Candidate random tokens: maximal runs of base64/base64url characters. Consuming the
-// character before a run (or the text start) means attempts begin only at run starts,
-// instead of at every letter of every short word.
-const TOKEN_RUN = /(?:^|[^A-Za-z0-9+/=_-])([A-Za-z0-9+/=_-]{16,})/g;
-const JWT_RUN = /(?:^|[^A-Za-z0-9_.-])([A-Za-z0-9_.-]{30,})/g;
+// Candidate random tokens: maximal runs of base64/base64url characters (at least 16), and
+// for JWTs of base64url characters and dots (at least 30). One pass over the character
+// codes: a regex (/(?:^|[^set])([set]{16,})/g) re-reads every short word and took ~0.15 ms
+// per 16 KB for each of the two.
+const asciiSet = (chars: string) => {
+  const set = new Uint8Array(128);
+  for (const c of chars) set[c.charCodeAt(0)] = 1;
+  return set;
+};
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const TOKEN_CHARS = asciiSet(ALNUM + '+/=_-');
+const JWT_CHARS = asciiSet(ALNUM + '_.-');
+
+/** [start, end) of every maximal run of `set` characters at least `min` long, in order. */
+function runsOf(text: string, set: Uint8Array, min: number): number[] {
+  const found: number[] = [];
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || set[c] === 0) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d >= 128 || set[d] === 0) break;
+      j++;
+    }
+    if (j - i >= min) found.push(i, j);
+    i = j;
+  }
+  return found;
+}
 
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(value: string): number {
@@ -149,10 +196,11 @@ function jwts(text: string): Span[] {
   };
   // Runs are found in one linear pass; the dotted segments inside are checked by hand,
   // which avoids a regex that rescans "eyJeyJeyJ…" from every position.
-  for (const m of text.matchAll(JWT_RUN)) {
-    const run = m[1]!;
+  const runs = runsOf(text, JWT_CHARS, 30);
+  for (let r = 0; r < runs.length; r += 2) {
+    const run = text.slice(runs[r], runs[r + 1]);
     const segments = run.split('.');
-    let offset = m.index + m[0].length - run.length;
+    let offset = runs[r]!;
     for (let i = 0; i + 2 < segments.length; i++) {
       const [header, payload, signature] = [segments[i]!, segments[i + 1]!, segments[i + 2]!];
       if (header.startsWith('eyJ') && payload.startsWith('eyJ') && header.length >= 10 && payload.length >= 10) {
@@ -190,7 +238,7 @@ function privateKeys(text: string): Span[] {
 
 function credentialAssignments(text: string): Span[] {
   const spans: Span[] = [];
-  for (const m of text.matchAll(CREDENTIAL)) {
+  for (const m of credentialMatches(text)) {
     const value = m[1]!;
     if (PLACEHOLDER.test(value)) continue;
     // "password is required.", "Passwort ist mindestens …": prose, not a secret. Trailing
@@ -200,7 +248,7 @@ function credentialAssignments(text: string): Span[] {
     const start = m.index + m[0].length - value.length;
     spans.push({ start, end: start + value.length, kind: 'credential' });
   }
-  for (const m of text.matchAll(BEARER)) {
+  for (const m of text.includes('Bearer') ? text.matchAll(BEARER) : []) {
     const value = m[1]!;
     const start = m.index + m[0].length - value.length;
     spans.push({ start, end: start + value.length, kind: 'bearer-token' });
@@ -221,9 +269,10 @@ const ENTROPY_SAMPLE = 512;
 
 function highEntropyTokens(text: string, params: SecretsParams): Span[] {
   const spans: Span[] = [];
-  for (const m of text.matchAll(TOKEN_RUN)) {
-    const run = m[1]!;
-    const runStart = m.index + m[0].length - run.length;
+  const runs = runsOf(text, TOKEN_CHARS, 16);
+  for (let r = 0; r < runs.length; r += 2) {
+    const runStart = runs[r]!;
+    const run = text.slice(runStart, runs[r + 1]);
     const full = run.replace(/^[-_]+|[-_=]+$/g, (s) => (s.startsWith('=') ? s : ''));
     const value = full.slice(0, ENTROPY_SAMPLE);
     if (value.length < params.minEntropyLength) continue;

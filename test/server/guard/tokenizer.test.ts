@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import o200k from 'js-tiktoken/ranks/o200k_base';
-import { getTokenCounter, MAX_EXACT_PIECE } from '../../../server/guard/scanners/tokenizer';
+import { CL100K_PATTERN, cl100kPieceEnd, getTokenCounter, MAX_EXACT_PIECE } from '../../../server/guard/scanners/tokenizer';
 
 const evalSet = readFileSync(path.resolve(import.meta.dirname, '../../fixtures/guard/eval-set.jsonl'), 'utf8')
   .split('\n')
@@ -53,5 +53,37 @@ describe.each([
     const result = counter.count('one two three four five six', 3);
     expect(result.complete).toBe(false);
     expect(result.tokens).toBeGreaterThan(3);
+  });
+});
+
+describe('the hand-written cl100k_base pre-tokenizer', () => {
+  it('is used for the pattern js-tiktoken ships', () => {
+    expect((cl100k as { pat_str: string }).pat_str).toBe(CL100K_PATTERN);
+  });
+
+  it('ends every piece where a sticky match of the pattern ends, at every position', () => {
+    // Each character class the pattern distinguishes, non-Latin-1 letters and digits,
+    // Unicode white space, apostrophe forms, and surrogates (which it hands to the regex).
+    const alphabet = [...'aZ\'sStTrReEvVlLmMdD09 \t\n\r\v\f!.,(-_\u00a0\u2028\u3000\u0085äßЖ中²٣①\u200b\u00ad“€'];
+    const units = [...alphabet, '\ud835\udc00', '\ud835\udfce', '\ud83d\ude00', '\ud800', '\udc00'];
+    let seed = 3;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    const texts = [...evalSet, ...randomTexts(300)];
+    for (let k = 0; k < 2000; k++) texts.push(Array.from({ length: 1 + (next() % 12) }, () => units[next() % units.length]).join(''));
+    const sticky = new RegExp(CL100K_PATTERN, 'uy');
+    let checked = 0;
+    const mismatches: string[] = [];
+    for (const text of texts) {
+      for (let i = 0; i < text.length; i++) {
+        const end = cl100kPieceEnd(text, i);
+        if (end < 0) continue; // a surrogate decides: the counter asks the regex
+        sticky.lastIndex = i;
+        const expected = sticky.test(text) ? sticky.lastIndex : i;
+        checked++;
+        if (end !== expected) mismatches.push(`${JSON.stringify(text)} at ${i}: ${end} instead of ${expected}`);
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    expect(checked).toBeGreaterThan(100_000);
   });
 });
