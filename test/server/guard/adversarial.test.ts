@@ -93,11 +93,17 @@ describe('every built-in check on 100 KB adversarial input', () => {
   it.each(Object.keys(inputs))('finishes "%s" in under 100 ms per check', (name) => {
     const text = inputs[name]!;
     const slow: string[] = [];
-    for (const check of checks) {
+    // Process CPU time also counts V8's compiler and GC threads, so a busy moment can
+    // inflate one run; a pattern that backtracks is slow on every run. Best of three.
+    const cpuMs = (check: (typeof checks)[number]) => {
       const started = process.cpuUsage();
       runBuiltInCheck(check, text);
       const used = process.cpuUsage(started);
-      const ms = (used.user + used.system) / 1000;
+      return (used.user + used.system) / 1000;
+    };
+    for (const check of checks) {
+      let ms = cpuMs(check);
+      for (let retry = 0; retry < 2 && ms >= 100; retry++) ms = Math.min(ms, cpuMs(check));
       if (ms >= 100) slow.push(`${check.id}: ${ms.toFixed(1)} ms`);
     }
     expect(slow).toEqual([]);
