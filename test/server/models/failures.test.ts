@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loader as deploymentApi } from '../../../app/routes/api.v1.models.deployments.$id';
 import { action as canaryApi } from '../../../app/routes/api.v1.models.deployments.$id.canary';
 import { action as rollbackApi } from '../../../app/routes/api.v1.models.deployments.$id.rollback';
+import { action as deploymentPage } from '../../../app/routes/models.deployments.$id';
 import type { AuditActor } from '../../../server/audit';
 import { createApiToken } from '../../../server/auth';
 import { cordonNode, uncordonNode } from '../../../server/gpu';
@@ -31,7 +32,7 @@ import {
   updateDeployment,
 } from '../../../server/models';
 import { QUOTA_NAME, createTenant, namespaceOf, setTenantQuota } from '../../../server/tenants';
-import { auditEventsOf, createTestUser, sessionPrincipal } from '../../support/auth';
+import { auditEventsOf, createTestSession, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 
@@ -50,6 +51,7 @@ import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 let database: TestDatabase;
 let readToken: string;
 let writeToken: string;
+let operatorSession: { cookie: string; csrfToken: string };
 const alice: AuditActor = { id: crypto.randomUUID(), name: 'alice', roles: ['operator'] };
 const bob: AuditActor = { id: crypto.randomUUID(), name: 'bob', roles: ['admin'] };
 const versionIds: Record<string, string> = {};
@@ -107,6 +109,17 @@ async function apiPost(handler: (args: ActionFunctionArgs) => Promise<Response>,
   return { status: response.status, body: (await response.json()) as { error?: string; fieldErrors?: Record<string, string[]> } };
 }
 
+/** The deployment page's action, as the browser posts it. */
+async function pagePost(d: ModelDeployment, fields: Record<string, string>) {
+  const request = new Request(`http://localhost/models/deployments/${d.id}`, {
+    method: 'POST',
+    headers: { cookie: operatorSession.cookie, origin: 'http://localhost', 'sec-fetch-site': 'same-origin' },
+    body: new URLSearchParams({ csrf: operatorSession.csrfToken, ...fields }),
+  });
+  const response = (await deploymentPage({ request, params: { id: d.id }, context: {} } as ActionFunctionArgs)) as Response;
+  return { status: response.status, body: (await response.json()) as { ok: boolean; intent?: string; placement?: { fits: boolean; reasons: string[]; alternatives: Array<{ description: string; nodes: string[] }>; estimate: { requiredGiB: number } } } };
+}
+
 /** Everything a rollout would write: the row, the history, the audit trail, the desired objects. */
 async function recorded(d: ModelDeployment) {
   const row = await getDeployment(d.id);
@@ -160,6 +173,7 @@ beforeAll(async () => {
   await startSimKube({ instanceId: 'models-failures-test' });
   const admin = await createTestUser({ roles: ['admin'] });
   readToken = (await createApiToken(sessionPrincipal(admin), 'service', { name: 'dashboard', scopes: ['models:read'], expiresInDays: 30 })).token;
+  operatorSession = await createTestSession(await createTestUser({ roles: ['operator'] }));
   writeToken = (await createApiToken(sessionPrincipal(admin), 'service', { name: 'ci', scopes: ['models:read', 'models:write'], expiresInDays: 30 })).token;
   await createModel(alice, { name: 'llama-8b', family: 'llama', owner: 'Research', license: 'llama3' });
   versionIds.v1 = await productionVersion('v1');
@@ -338,6 +352,13 @@ describe('rollout failures in the cluster', () => {
       const viaApi = await apiPost(canaryApi, d, 'canary', { action: 'promote' });
       expect(viaApi.status).toBe(400);
       expect(viaApi.body.fieldErrors?.placement?.join(' ')).toMatch(/2 cordoned/);
+      // The page gets the placement report for the promote action: estimate, reasons, where it would fit instead.
+      const viaPage = await pagePost(d, { intent: 'canary-promote' });
+      expect(viaPage.status).toBe(400);
+      expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-promote', placement: { fits: false } });
+      expect(viaPage.body.placement!.reasons.join(' ')).toMatch(/2 cordoned/);
+      expect(viaPage.body.placement!.estimate.requiredGiB).toBeGreaterThan(0);
+      expect(viaPage.body.placement!.alternatives.find((a) => a.description === 'On any GPU product')?.nodes.length).toBeGreaterThan(0);
       expect(await recorded(d)).toEqual(before);
     } finally {
       for (const node of L40S_NODES) await uncordonNode(alice, node);
