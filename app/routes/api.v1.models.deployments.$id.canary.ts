@@ -7,6 +7,7 @@ export const handle = { permission: 'models:write' };
 /**
  * POST /api/v1/models/deployments/:id/canary `{ action: start, versionId, weight, replicas?, reason }`,
  * `{ action: step, weight, reason? }`, `{ action: promote, reason? }` or `{ action: abort, reason }`.
+ * Start and promote are placement-checked like a deploy: when it does not fit, 400 with `fieldErrors.placement` (the reasons).
  */
 export async function action({ request, params }: ActionFunctionArgs) {
   return apiWork(request, async () => {

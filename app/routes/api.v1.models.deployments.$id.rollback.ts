@@ -4,7 +4,10 @@ import { deploymentJson, readModelForm, rollbackDeployment } from '~/utils/model
 
 export const handle = { permission: 'models:write' };
 
-/** POST /api/v1/models/deployments/:id/rollback `{ reason }`: back to the previous production version in one step. */
+/**
+ * POST /api/v1/models/deployments/:id/rollback `{ reason }`: back to the previous production version in one step.
+ * Placement-checked like a deploy: when the rolling update does not fit, 400 with `fieldErrors.placement` (the reasons).
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
   return apiWork(request, async () => {
     const { actor } = await requirePermission(request, 'models:write');

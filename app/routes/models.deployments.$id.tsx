@@ -5,6 +5,7 @@ import { Field, FormError, Notice } from '~/components/auth/field';
 import { EventsTable } from '~/components/cluster/events-table';
 import { CsrfInput } from '~/components/csrf-input';
 import { Select } from '~/components/models/fields';
+import { PlacementReport, type PlacementReportData } from '~/components/models/placement-report';
 import type { MessageKey } from '~/i18n/messages';
 import { formatWhen } from '~/components/models/format';
 import { useLocale, useT } from '~/i18n/use-t';
@@ -20,6 +21,7 @@ import {
   listRollouts,
   listVersions,
   modelAction,
+  placementJson,
   promoteCanary,
   readModelForm,
   rollbackDeployment,
@@ -62,33 +64,45 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = params.id ?? '';
   return modelAction(async () => {
     const form = await readModelForm(request);
-    switch (form.intent) {
-      case 'canary-start':
-        await startCanary(actor, id, form);
-        break;
-      case 'canary-step':
-        await stepCanary(actor, id, form);
-        break;
-      case 'canary-promote':
-        await promoteCanary(actor, id, form);
-        break;
-      case 'canary-abort':
-        await abortCanary(actor, id, form);
-        break;
-      case 'rollback':
-        await rollbackDeployment(actor, id, form);
-        break;
-      case 'undeploy':
-        await undeployModel(actor, id, form);
-        break;
-      default:
-        return json({ ok: false as const, formError: 'Unknown action.', fieldErrors: {}, intent: '' }, { status: 400 });
+    const intent = String(form.intent ?? '');
+    try {
+      switch (intent) {
+        case 'canary-start':
+          await startCanary(actor, id, form);
+          break;
+        case 'canary-step':
+          await stepCanary(actor, id, form);
+          break;
+        case 'canary-promote':
+          await promoteCanary(actor, id, form);
+          break;
+        case 'canary-abort':
+          await abortCanary(actor, id, form);
+          break;
+        case 'rollback':
+          await rollbackDeployment(actor, id, form);
+          break;
+        case 'undeploy':
+          await undeployModel(actor, id, form);
+          break;
+        default:
+          return json({ ok: false as const, formError: 'Unknown action.', fieldErrors: {}, intent: '' }, { status: 400 });
+      }
+    } catch (error) {
+      // A placement refusal (canary start, promote, rollback) shows the report next to its action, as the deploy page does.
+      if (error instanceof Error && 'check' in error) {
+        return json(
+          { ok: false as const, formError: error.message, fieldErrors: {}, intent, placement: placementJson((error as unknown as { check: Parameters<typeof placementJson>[0] }).check) },
+          { status: 400 },
+        );
+      }
+      throw error;
     }
-    return json({ ok: true as const, done: String(form.intent) });
+    return json({ ok: true as const, done: intent });
   });
 }
 
-type Result = { ok: true; done: string } | { ok: false; formError: string; fieldErrors: Record<string, string[]> };
+type Result = { ok: true; done: string } | { ok: false; formError: string; fieldErrors: Record<string, string[]>; intent?: string; placement?: PlacementReportData };
 
 export default function DeploymentPage() {
   const data = useLoaderData<typeof loader>();
@@ -101,6 +115,8 @@ export default function DeploymentPage() {
   const p = data.progress;
   const busy = navigation.state === 'submitting';
   const fe = result && !result.ok ? result.fieldErrors : {};
+  /** The placement report of a refused action, shown next to that action. */
+  const refusal = (intent: string) => (result && !result.ok && result.placement && result.intent === intent ? <PlacementReport data={result.placement} /> : null);
   // The job following the newest rollout records its outcome a moment after the pods are ready.
   const following = data.rollouts[0]?.job?.state === 'running';
   const settled = (d.removedAt ? data.objects.length === 0 : p.ready) && !following;
@@ -121,7 +137,7 @@ export default function DeploymentPage() {
         {d.namespace}/{d.name}
       </h1>
       {result?.ok ? <Notice>{t(`models.done.${result.done}` as MessageKey)}</Notice> : null}
-      {result && !result.ok ? <FormError message={result.formError} /> : null}
+      {result && !result.ok && !result.placement ? <FormError message={result.formError} /> : null}
       <dl className="facts">
         <dt>{t('models.deployment.engine')}</dt>
         <dd>{d.engine}</dd>
@@ -244,6 +260,7 @@ export default function DeploymentPage() {
                   {t('models.canary.promote')}
                 </button>
               </Form>
+              {refusal('canary-promote')}
               <Form method="post" className="inline-form">
                 <CsrfInput />
                 <input type="hidden" name="intent" value="canary-abort" />
@@ -267,15 +284,7 @@ export default function DeploymentPage() {
               </button>
             </Form>
           ) : null}
-          {fe.placement ? (
-            <div className="alert alert-warn" role="alert">
-              <ul>
-                {fe.placement.map((r) => (
-                  <li key={r}>{r}</li>
-                ))}
-              </ul>
-            </div>
-          ) : null}
+          {refusal('canary-start')}
           {d.previousVersionId ? (
             <Form method="post" className="inline-form">
               <CsrfInput />
@@ -286,6 +295,7 @@ export default function DeploymentPage() {
               </button>
             </Form>
           ) : null}
+          {refusal('rollback')}
           <Form method="post" className="inline-form">
             <CsrfInput />
             <input type="hidden" name="intent" value="undeploy" />

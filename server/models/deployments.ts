@@ -7,7 +7,7 @@ import { ConflictError, InputError, NotFoundError } from '../core/errors';
 import { type DesiredObjectRow, type ObjectRef, deleteDesired, getDesired, listDesired, renderNamespace, setDesired } from '../kube';
 import { getTenant } from '../tenants';
 import { engineProblem } from './engines';
-import { type ModelObjects, objectName, renderModelObjects } from './manifests';
+import { DEPLOYMENT_LABEL, type ModelObjects, TRACK_LABEL, objectName, renderModelObjects } from './manifests';
 import { type PlacementCheck, checkPlacement, placementFits, placementReasons, podPlacement } from './placement';
 import { type ModelVersion, getVersionById } from './registry';
 import { ROLLOUT_JOB_OWNER, rolloutJob, rolloutJobs } from './rollout-job';
@@ -444,16 +444,59 @@ export async function stepCanary(actor: AuditActor, deploymentId: string, input:
   });
 }
 
-/** Makes the canary the stable version (it must be in production): the stable track rolls to it, the canary's objects go. */
+/**
+ * The placement check for rolling the stable track to `target` (promote, rollback): the
+ * rolling update adds one surge pod (`maxSurge 1, maxUnavailable 0`) of the deployment's
+ * sizing with the target version's GPU memory need, beside the running pods; the canary's
+ * pods, which the same change removes, count as free. Every later new pod takes the place
+ * of an old one of the same size; only the GPU memory need can differ, which decides on
+ * which nodes the target may run at all, and the planner applies it to every node.
+ */
+export async function checkStableRoll(d: ModelDeployment, target: ModelVersion, db: Executor = getDb()): Promise<PlacementCheck> {
+  return checkPlacement(
+    { engine: d.engine, settings: d.settings, version: target, replicas: 1, gpusPerReplica: d.gpusPerReplica, gpuProduct: d.gpuProduct, pool: d.pool, tenant: d.tenant, cpu: d.cpu, memory: d.memory },
+    db,
+    d.canaryVersionId ? { namespace: d.namespace, labels: { [DEPLOYMENT_LABEL]: d.name, [TRACK_LABEL]: 'canary' } } : undefined,
+  );
+}
+
+async function currentDeployment(db: Executor, id: string): Promise<ModelDeployment> {
+  const [row] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, id));
+  if (!row || row.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  return row;
+}
+
+/** Refuses when someone changed the deployment between the placement check and the write. */
+function requireUnchanged(d: ModelDeployment, checked: ModelDeployment): void {
+  if (d.revision !== checked.revision) throw new ConflictError(`The deployment changed meanwhile (now revision ${d.revision}); reload it and try again.`);
+}
+
+/** What promote rolls to, or why it cannot. */
+async function promoteTarget(db: Executor, d: ModelDeployment): Promise<ModelVersion> {
+  if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
+  const canary = await getVersionById(db, d.canaryVersionId);
+  if (!stableStages.has(canary.stage)) {
+    throw new ConflictError(`${canary.label} is ${canary.stage}; it must be approved for production before it takes all traffic.`);
+  }
+  return canary;
+}
+
+/**
+ * Makes the canary the stable version (it must be in production): the stable track rolls to
+ * it, the canary's objects go. Placement-checked first (`checkStableRoll`); a refusal
+ * changes nothing.
+ */
 export async function promoteCanary(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
   const data = parseModelInput(reasonSchema(false), input);
-  return getDb().transaction(async (tx) => {
+  const db = getDb();
+  const checked = await currentDeployment(db, deploymentId);
+  const target = await promoteTarget(db, checked);
+  const placement = await checkStableRoll(checked, target, db);
+  if (!placementFits(placement)) throw new PlacementError(placement, `Promoting ${target.label} (one surge pod of ${checked.gpusPerReplica} GPU${checked.gpusPerReplica === 1 ? '' : 's'} while the stable track rolls)`);
+  return db.transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
-    if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
-    const canary = await getVersionById(tx, d.canaryVersionId);
-    if (!stableStages.has(canary.stage)) {
-      throw new ConflictError(`${canary.label} is ${canary.stage}; it must be approved for production before it takes all traffic.`);
-    }
+    requireUnchanged(d, checked);
+    const canary = await promoteTarget(tx, d);
     const after = await update(tx, d, { stableVersionId: canary.id, previousVersionId: d.stableVersionId, canaryVersionId: null, canaryWeight: 0 });
     await writeDesired(tx, after);
     await recordRollout(tx, actor, 'canary-promote', d, after, data.reason || `promote canary ${canary.label}`, { from: d.stableVersionId, to: canary.id });
@@ -474,14 +517,30 @@ export async function abortCanary(actor: AuditActor, deploymentId: string, input
   });
 }
 
-/** One action back to the version that was stable before (a running canary is stopped too). */
+/** What rollback returns to, or why it cannot. */
+async function rollbackTarget(db: Executor, d: ModelDeployment): Promise<ModelVersion> {
+  if (!d.previousVersionId) throw new ConflictError('There is no earlier version to roll back to.');
+  const previous = await getVersionById(db, d.previousVersionId);
+  if (!rollbackStages.has(previous.stage)) throw new ConflictError(`${previous.label} is ${previous.stage}; it cannot serve again.`);
+  return previous;
+}
+
+/**
+ * One action back to the version that was stable before (a running canary is stopped too).
+ * Placement-checked first (`checkStableRoll`: the earlier version may need more GPU memory,
+ * and the roll adds a surge pod); a refusal changes nothing.
+ */
 export async function rollbackDeployment(actor: AuditActor, deploymentId: string, input: unknown): Promise<ModelDeployment> {
   const data = parseModelInput(reasonSchema(true), input);
-  return getDb().transaction(async (tx) => {
+  const db = getDb();
+  const checked = await currentDeployment(db, deploymentId);
+  const target = await rollbackTarget(db, checked);
+  const placement = await checkStableRoll(checked, target, db);
+  if (!placementFits(placement)) throw new PlacementError(placement, `The rollback to ${target.label} (one surge pod of ${checked.gpusPerReplica} GPU${checked.gpusPerReplica === 1 ? '' : 's'} while the stable track rolls)`);
+  return db.transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
-    if (!d.previousVersionId) throw new ConflictError('There is no earlier version to roll back to.');
-    const previous = await getVersionById(tx, d.previousVersionId);
-    if (!rollbackStages.has(previous.stage)) throw new ConflictError(`${previous.label} is ${previous.stage}; it cannot serve again.`);
+    requireUnchanged(d, checked);
+    const previous = await rollbackTarget(tx, d);
     const after = await update(tx, d, { stableVersionId: previous.id, previousVersionId: d.stableVersionId, canaryVersionId: null, canaryWeight: 0 });
     await writeDesired(tx, after);
     await recordRollout(tx, actor, 'rollback', d, after, data.reason, { from: d.stableVersionId, to: previous.id });

@@ -41,7 +41,7 @@ export {
   renderModelObjects,
   routePrefix,
 } from './manifests';
-export { type PlacementCheck, type PlacementInput, checkPlacement, estimateFor, placementFits, placementReasons, planModelPlacement, podPlacement } from './placement';
+export { type PlacementCheck, type PlacementInput, type ReleasedPods, checkPlacement, estimateFor, placementFits, placementReasons, planModelPlacement, podPlacement, withoutReleased } from './placement';
 export {
   type DeploymentUpdatePlan,
   type ModelDeployment,
@@ -50,6 +50,7 @@ export {
   PlacementError,
   abortCanary,
   checkDeploymentPlacement,
+  checkStableRoll,
   deployModel,
   getDeployment,
   listDeploymentObjects,

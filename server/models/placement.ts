@@ -1,6 +1,19 @@
 import type { Executor } from '../../db/client';
 import type { EngineSettings, InferenceEngine, Quantization } from '../../db/schema/models';
-import { getSchedulingConstraints, listPools, planOnCluster, type PlacementRequest, type PlacementResult, type QuotaState, tenantConstraints, toPodSpecFields, withPlacement } from '../gpu';
+import {
+  type ClusterSnapshot,
+  type PlacementRequest,
+  type PlacementResult,
+  type QuotaState,
+  type SnapshotPod,
+  getPlanningSnapshot,
+  getSchedulingConstraints,
+  listPools,
+  planPlacement,
+  tenantConstraints,
+  toPodSpecFields,
+  withPlacement,
+} from '../gpu';
 import { getTenantQuotaState } from '../tenants';
 import type { PodPlacement } from './manifests';
 import { type MemoryEstimate, estimateGpuMemory } from './memory';
@@ -42,15 +55,58 @@ export function estimateFor(input: PlacementInput): MemoryEstimate {
 }
 
 /**
- * The one call into server/gpu's planner: cluster snapshot, pools, dedication and the
- * tenant's quota. Everything placement-related in this context goes through here.
+ * Pods the change removes while it rolls (the canary that promote and rollback stop): the
+ * room they hold on their nodes and in the tenant's quota counts as free.
  */
-export async function planModelPlacement(request: PlacementRequest, quota: QuotaState | null): Promise<PlacementResult> {
-  return planOnCluster(request, quota);
+export interface ReleasedPods {
+  namespace: string;
+  labels: Record<string, string>;
+}
+
+const isReleased = (pod: SnapshotPod, released: ReleasedPods) =>
+  pod.namespace === released.namespace && pod.phase !== 'Succeeded' && pod.phase !== 'Failed' && Object.entries(released.labels).every(([k, v]) => pod.labels[k] === v);
+
+/** The snapshot and quota without the released pods (copies: the snapshot is shared). */
+export function withoutReleased(snapshot: ClusterSnapshot, quota: QuotaState | null, released: ReleasedPods): { snapshot: ClusterSnapshot; quota: QuotaState | null } {
+  const gone = (snapshot.pods ?? []).filter((p) => isReleased(p, released));
+  if (gone.length === 0) return { snapshot, quota };
+  const nodes = snapshot.nodes.map((node) => {
+    const mine = gone.filter((p) => p.node === node.name);
+    if (mine.length === 0) return node;
+    const used = { ...node.used };
+    for (const pod of mine) {
+      used.pods = Math.max(0, (used.pods ?? 0) - 1);
+      for (const [r, v] of Object.entries(pod.requests)) used[r] = Math.max(0, (used[r] ?? 0) - v);
+    }
+    return { ...node, used };
+  });
+  let freedQuota = quota;
+  if (quota) {
+    const used = { ...quota.used };
+    for (const pod of gone) {
+      for (const key of ['pods', 'count/pods']) if (used[key] !== undefined) used[key] = Math.max(0, used[key]! - 1);
+      for (const [r, v] of Object.entries(pod.requests)) {
+        for (const key of [`requests.${r}`, r]) if (used[key] !== undefined) used[key] = Math.max(0, used[key]! - v);
+      }
+    }
+    freedQuota = { hard: quota.hard, used };
+  }
+  return { snapshot: { ...snapshot, nodes, pods: (snapshot.pods ?? []).filter((p) => !isReleased(p, released)) }, quota: freedQuota };
+}
+
+/**
+ * The one call into server/gpu's planner: cluster snapshot, pools, dedication and the
+ * tenant's quota (without `released` pods, when given). Everything placement-related in
+ * this context goes through here.
+ */
+export async function planModelPlacement(request: PlacementRequest, quota: QuotaState | null, released?: ReleasedPods): Promise<PlacementResult> {
+  const snapshot = await getPlanningSnapshot();
+  const view = released ? withoutReleased(snapshot, quota, released) : { snapshot, quota };
+  return planPlacement(request, view.snapshot, view.quota);
 }
 
 /** Will it fit? Estimates GPU memory and asks the planner about `replicas` replicas of this sizing. */
-export async function checkPlacement(input: PlacementInput, db?: Executor): Promise<PlacementCheck> {
+export async function checkPlacement(input: PlacementInput, db?: Executor, released?: ReleasedPods): Promise<PlacementCheck> {
   const estimate = estimateFor(input);
   const request: PlacementRequest = {
     replicas: input.replicas,
@@ -67,7 +123,7 @@ export async function checkPlacement(input: PlacementInput, db?: Executor): Prom
   }
   try {
     const quota = input.tenant ? await getTenantQuotaState(input.tenant, db) : null;
-    return { estimate, request, outcome: { checked: true, result: await planModelPlacement(request, quota) } };
+    return { estimate, request, outcome: { checked: true, result: await planModelPlacement(request, quota, released) } };
   } catch (error) {
     return { estimate, request, outcome: { checked: false, fits: false, reason: `The placement could not be checked: ${error instanceof Error ? error.message : String(error)}` } };
   }

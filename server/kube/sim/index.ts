@@ -28,6 +28,10 @@ export interface SimulatedCluster {
   faults: SimFaults;
   /** Counts of requests served by verb (get/list/watch/create/update/patch/apply/delete), for benchmarks. */
   stats(): { requests: number; writes: number; byVerb: Record<string, number> };
+  /** Pods bound from now on become Ready after `ms` (pods already starting keep their time); holds pods in Pending for tests. */
+  setPodReadyDelay(ms: number): void;
+  /** Pods deleted from now on take `ms` to terminate (capped by their grace period), as an engine draining slowly. */
+  setPodTerminationDelay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -141,6 +145,12 @@ export async function startSimulatedCluster(options: SimOptions = {}): Promise<S
       clear: () => faults.clear(),
     },
     stats: http.stats,
+    setPodReadyDelay(ms: number) {
+      ctx.podReadyDelayMs = ms;
+    },
+    setPodTerminationDelay(ms: number) {
+      ctx.podTerminationDelayMs = ms;
+    },
     close() {
       closed ??= new Promise<void>((resolve) => {
         timers.stop();

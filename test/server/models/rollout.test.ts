@@ -4,6 +4,7 @@ import type { AuditActor } from '../../../server/audit';
 import type { KubeObject } from '../../../server/kube';
 import {
   type ModelDeployment,
+  PlacementError,
   abortCanary,
   checkDeploymentPlacement,
   createModel,
@@ -21,6 +22,7 @@ import {
   startCanary,
   stepCanary,
   undeployModel,
+  updateDeployment,
 } from '../../../server/models';
 import { createTenant, setTenantQuota } from '../../../server/tenants';
 import { auditEventsOf } from '../../support/auth';
@@ -188,5 +190,46 @@ describe('rollout, canary, promote, rollback', () => {
     await waitFor('objects deleted', async () => (await listDeploymentObjects(d)).length === 0, 20_000, 100);
     expect(await kubeGet('/apis/apps/v1/namespaces/llm-platform/deployments/qwen-7b-stable')).toBeUndefined();
     expect((await getDeployment(d.id)).removedAt).not.toBeNull();
+  });
+  it('checks the GPU memory the version rolled back to needs: refused with the reason while one GPU per replica is too small, rolled back once there are two', async () => {
+    // A 20 B bf16 version needs about 54 GiB (2 × L40S with 45 GiB each), an AWQ 4-bit one fits one L40S.
+    await createModel(alice, { name: 'big-20b', family: 'big', owner: 'ML platform', license: 'apache-2.0' });
+    const version = async (label: string, quantization: string, sizeBytes: string) => {
+      const v = await registerVersion(alice, 'big-20b', { label, artifactUri: `pvc://model-store/big/${label}`, format: 'safetensors', quantization, parameterCount: '20B', contextLength: 8192, sizeBytes, sha256: crypto.createHash('sha256').update(`big ${label}`).digest('hex') });
+      await setVersionStage(alice, 'big-20b', label, { stage: 'staging' });
+      await decidePromotion(bob, (await requestPromotion(alice, 'big-20b', label, { reason: 'evaluated' })).id, { decision: 'approve' });
+      return v.id;
+    };
+    const bf16 = await version('bf16', 'bf16', '40GB');
+    const awq = await version('awq', 'awq', '11GB');
+    let big = (await deployModel(alice, 'big-20b', { versionId: bf16, engine: 'vllm', replicas: 1, gpusPerReplica: 2, tensorParallelSize: 2, gpuProduct: 'NVIDIA-L40S', cpu: '2', memory: '8Gi', reason: 'first' })).deployment;
+    big = (await startCanary(alice, big.id, { versionId: awq, weight: 10, reason: 'quantised' })).deployment;
+    big = await promoteCanary(bob, big.id, { reason: 'AWQ is as good' });
+    // One GPU per replica is enough for AWQ (the update checks the running version).
+    big = (await updateDeployment(alice, big.id, { gpusPerReplica: 1, tensorParallelSize: null, reason: 'half the GPUs' })).deployment;
+    await waitReady(big, 'AWQ on one GPU');
+    const before = { row: await getDeployment(big.id), rollouts: (await listRollouts(big.id)).length, audit: (await auditEventsOf({ targetId: `${big.namespace}/${big.name}` })).length };
+    const refused = await rollbackDeployment(alice, big.id, { reason: 'AWQ regresses' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(PlacementError);
+    const refusal = refused as PlacementError;
+    expect(refusal.check.estimate.requiredGiB).toBeGreaterThan(45);
+    expect(refusal.check.request).toMatchObject({ replicas: 1, gpusPerReplica: 1 });
+    expect(refusal.fieldErrors.placement?.join(' ')).toMatch(/None of the 7 nodes can run a replica needing 1 GPU: .*2 too little GPU memory \(1 × 45 GiB\)/);
+    expect(refusal.message).toMatch(/^The rollback to bf16 /);
+    // Nothing was recorded or changed.
+    expect(await getDeployment(big.id)).toEqual(before.row);
+    expect((await listRollouts(big.id)).length).toBe(before.rollouts);
+    expect((await auditEventsOf({ targetId: `${big.namespace}/${big.name}` })).length).toBe(before.audit);
+    expect(await liveVersion(big)).toBe('awq');
+    // With two GPUs per replica the rollback fits.
+    big = (await updateDeployment(alice, big.id, { gpusPerReplica: 2, tensorParallelSize: 2, reason: 'room for bf16' })).deployment;
+    big = await rollbackDeployment(alice, big.id, { reason: 'AWQ regresses' });
+    expect(big).toMatchObject({ stableVersionId: bf16, previousVersionId: awq });
+    await waitReady(big, 'rolled back to bf16');
+    expect(await liveVersion(big)).toBe('bf16');
+    await undeployModel(alice, big.id, { reason: 'done' });
   });
 });
