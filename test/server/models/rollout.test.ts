@@ -135,8 +135,9 @@ describe('rollout, canary, promote, rollback', () => {
     expect(progress.pods.every((p) => p.scheduled && p.ready && p.node?.startsWith('gpu-h100'))).toBe(true);
     expect(progress.events.some((e) => e.reason === 'Scheduled' || e.reason === 'Started' || e.reason === 'ScalingReplicaSet')).toBe(true);
     expect(await liveVersion(d)).toBe('v1');
-    const service = await kubeGet<KubeObject>('/api/v1/namespaces/llm-platform/services/qwen-7b-stable');
-    expect(service).toBeDefined();
+    // The controller applies the Service independently of the Deployment: it may land a moment later.
+    const service = await waitFor('service', () => kubeGet<KubeObject>('/api/v1/namespaces/llm-platform/services/qwen-7b-stable'));
+    expect(service.metadata?.name).toBe('qwen-7b-stable');
     expect(routeWeights(await waitFor('route', () => liveRoute(d)))).toEqual({ 'qwen-7b-stable': 100 });
   });
 
