@@ -1,4 +1,6 @@
-import { type AST, RegExpParser } from '@eslint-community/regexpp';
+import type * as Regexpp from '@eslint-community/regexpp';
+import type { AST } from '@eslint-community/regexpp';
+import { lazyModule } from '../../core/lazy';
 import { type ScanOutcome, type Span } from './types';
 
 /**
@@ -461,7 +463,9 @@ interface Rule {
   order: number;
 }
 
-const leadParser = new RegExpParser({ ecmaVersion: 2025 });
+const regexpp = lazyModule<typeof Regexpp>('@eslint-community/regexpp');
+let parser: Regexpp.RegExpParser | undefined;
+const leadParser = () => (parser ??= new (regexpp().RegExpParser)({ ecmaVersion: 2025 }));
 
 /** Literal prefixes every match of these elements starts with (lowercased); '' if none. */
 function literalPrefixes(elements: readonly AST.Element[], ignoreCase: boolean): string[] {
@@ -512,7 +516,7 @@ function buildDispatcher(ofFamilies: readonly Family[]): Dispatcher {
     for (const pattern of family.patterns) {
       const patternId = patternCount++;
       const ignoreCase = pattern.flags.includes('i');
-      const ast = leadParser.parsePattern(pattern.source, 0, pattern.source.length, { unicode: true });
+      const ast = leadParser().parsePattern(pattern.source, 0, pattern.source.length, { unicode: true });
       for (const alternative of ast.alternatives) {
         const leads = literalPrefixes(alternative.elements, ignoreCase);
         if (leads.some((l) => l === '')) throw new Error(`prompt-injection rule without a literal lead: ${alternative.raw}`);
@@ -566,8 +570,14 @@ function buildDispatcher(ofFamilies: readonly Family[]): Dispatcher {
 
 // Phrase rules and the rarer cues search the whole text; common-word cues only the windows
 // around the cues they pair with.
-const mainDispatcher = buildDispatcher(families.filter((f) => !f.partnerOnly));
-const partnerDispatcher = buildDispatcher(families.filter((f) => f.partnerOnly));
+// Built on the first scan (about 0.2 s of analysis), not when the server starts.
+let dispatchers: { main: Dispatcher; partner: Dispatcher } | undefined;
+function getDispatchers() {
+  return (dispatchers ??= {
+    main: buildDispatcher(families.filter((f) => !f.partnerOnly)),
+    partner: buildDispatcher(families.filter((f) => f.partnerOnly)),
+  });
+}
 
 /**
  * The rule matches whose lead starts in [from, to) (the lead search reads only about that
@@ -576,7 +586,7 @@ const partnerDispatcher = buildDispatcher(families.filter((f) => f.partnerOnly))
 function findRuleMatches(
   text: string,
   languages: ReadonlySet<string>,
-  dispatcher: Dispatcher = mainDispatcher,
+  dispatcher: Dispatcher = getDispatchers().main,
   from = 0,
   to = text.length,
 ): { family: Family; start: number; end: number }[] {
@@ -814,7 +824,7 @@ function findPartnerCues(text: string, cues: Map<string, Match[]>, languages: Re
     else merged.push([w[0], w[1]]);
   }
   for (const [from, to] of merged) {
-    for (const match of findRuleMatches(text, languages, partnerDispatcher, from, to)) {
+    for (const match of findRuleMatches(text, languages, getDispatchers().partner, from, to)) {
       const list = cues.get(match.family.name);
       if (list) list.push(match);
       else cues.set(match.family.name, [match]);
@@ -855,7 +865,7 @@ export function findCuePairsForTest(text: string, languages: ReadonlySet<string>
   const cues = new Map<string, Match[]>();
   for (const match of findRuleMatches(text, languages)) if (match.family.cue) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
   if (partnerSearch === 'windows') findPartnerCues(text, cues, languages);
-  else for (const match of findRuleMatches(text, languages, partnerDispatcher)) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
+  else for (const match of findRuleMatches(text, languages, getDispatchers().partner)) cues.set(match.family.name, [...(cues.get(match.family.name) ?? []), match]);
   return findCuePairs(cues).map((p) => `${p.name}@${p.start}-${p.end}`);
 }
 

@@ -1,4 +1,6 @@
-import { type AST, RegExpParser, visitRegExpAST } from '@eslint-community/regexpp';
+import type * as Regexpp from '@eslint-community/regexpp';
+import type { AST } from '@eslint-community/regexpp';
+import { lazyModule } from '../../core/lazy';
 import { RE2JS } from 're2js';
 import { type ScanOutcome, type Span } from './types';
 
@@ -25,7 +27,10 @@ export interface RegexParams {
   caseSensitive: boolean;
 }
 
-const parser = new RegExpParser({ ecmaVersion: 2025 });
+// Loaded when the first pattern is checked (a policy save), not when the server starts.
+const regexpp = lazyModule<typeof Regexpp>('@eslint-community/regexpp');
+let parser: Regexpp.RegExpParser | undefined;
+const getParser = () => (parser ??= new (regexpp().RegExpParser)({ ecmaVersion: 2025 }));
 
 const isVariable = (q: AST.Quantifier) => q.max > 1 && q.min !== q.max;
 const repeats = (q: AST.Quantifier) => q.max > 1;
@@ -36,7 +41,7 @@ export function regexPatternProblem(pattern: string): string | undefined {
   if (pattern.length > MAX_PATTERN_LENGTH) return `The pattern is longer than ${MAX_PATTERN_LENGTH} characters.`;
   let ast: AST.Pattern;
   try {
-    ast = parser.parsePattern(pattern, 0, pattern.length, { unicode: true });
+    ast = getParser().parsePattern(pattern, 0, pattern.length, { unicode: true });
   } catch (error) {
     return `Not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`;
   }
@@ -44,13 +49,13 @@ export function regexPatternProblem(pattern: string): string | undefined {
   const refuse = (message: string) => {
     problem ??= message;
   };
-  visitRegExpAST(ast, {
+  regexpp().visitRegExpAST(ast, {
     onQuantifierEnter(node) {
       if (!repeats(node)) return;
       // A repeated element that itself contains a variable repetition can be split in
       // exponentially many ways when a match fails.
       let nested: AST.Quantifier | undefined;
-      visitRegExpAST(node.element as unknown as AST.Pattern, {
+      regexpp().visitRegExpAST(node.element as unknown as AST.Pattern, {
         onQuantifierEnter(inner) {
           if (inner !== node && isVariable(inner)) nested ??= inner;
         },

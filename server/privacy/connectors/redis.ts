@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import type * as Redis from 'redis';
 import { z } from 'zod';
 import { identifierKinds, normaliseIdentifier, type SubjectIdentifier } from '../crypto';
 import { categoryName } from './postgres';
@@ -70,7 +70,7 @@ function unescapeGlob(filled: string): string {
   return filled.replace(/\\(.)/g, '$1');
 }
 
-type Client = ReturnType<typeof createClient>;
+type Client = ReturnType<typeof Redis.createClient>;
 
 /** Redis: key patterns (SCAN + UNLINK) and hash fields (HSCAN/HEXISTS + HDEL). */
 export class RedisConnector implements Connector {
@@ -83,6 +83,8 @@ export class RedisConnector implements Connector {
 
   private async connection(): Promise<Client> {
     if (!this.client) {
+      // The client library loads with the first Redis store used, not when the server starts.
+      const { createClient } = await import('redis');
       const client = createClient({ url: this.url, socket: { connectTimeout: 5_000, reconnectStrategy: false } });
       // Errors surface on the command that failed; the event must still be handled (and never logs the URL).
       client.on('error', () => {});
