@@ -1,4 +1,4 @@
-import { type LinksFunction, type LoaderFunctionArgs, json } from '@remix-run/node';
+import { type LinksFunction, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import {
   Form,
   Links,
@@ -15,7 +15,7 @@ import { GeneralErrorBoundary } from '~/components/error-boundary';
 import { navItems } from '~/components/nav-items';
 import { CsrfInput } from '~/components/csrf-input';
 import { type Locale, locales } from '~/i18n/locale';
-import { LocaleContext, translate, useT } from '~/i18n/use-t';
+import { LocaleContext, useT } from '~/i18n/use-t';
 import styles from '~/styles/app.css';
 import { useNonce } from '~/utils/nonce';
 import { getShellData } from '~/utils/shell.server';
@@ -26,6 +26,9 @@ export const links: LinksFunction = () => [
 ];
 
 export const handle = { permission: 'public' };
+
+/** The title of pages that set none; a route's own meta replaces it (one <title> per page). */
+export const meta: MetaFunction = () => [{ title: 'Leitstand' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   return json(await getShellData(request));
@@ -45,7 +48,6 @@ function Document({ locale, children }: { locale: Locale; children: React.ReactN
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{translate(locale, 'app.name')}</title>
         <Meta />
         <Links />
       </head>

@@ -92,6 +92,7 @@ describe('security headers', () => {
     const html = await response.text();
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(html.match(/<title>/g)).toHaveLength(1);
   });
 });
 
