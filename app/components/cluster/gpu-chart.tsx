@@ -1,4 +1,4 @@
-import { useRecharts } from '~/components/use-recharts';
+import { ChartFrame } from '~/components/chart-frame';
 import { useT } from '~/i18n/use-t';
 
 export interface ProductBar {
@@ -10,26 +10,22 @@ export interface ProductBar {
 /** Allocated and free GPUs per product as stacked bars; the same numbers are in the table. */
 export function GpuProductChart({ data }: { data: ProductBar[] }) {
   const t = useT();
-  const R = useRecharts();
   if (data.length === 0) return null;
   return (
-    <figure className="chart" aria-label={t('gpus.chart')}>
-      <figcaption className="muted">{t('gpus.chart')}</figcaption>
-      <div style={{ width: '100%', height: 60 + data.length * 42 }} role="img" aria-label={t('gpus.chart')}>
-        {R ? (
-          <R.ResponsiveContainer>
-            <R.BarChart data={data} layout="vertical" margin={{ left: 24, right: 24 }}>
-              <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
-              <R.XAxis type="number" allowDecimals={false} />
-              <R.YAxis type="category" dataKey="product" width={200} />
-              <R.Tooltip />
-              <R.Legend />
-              <R.Bar dataKey="allocated" name={t('gpus.chart.allocated')} stackId="gpus" fill="#123c5a" />
-              <R.Bar dataKey="free" name={t('gpus.chart.free')} stackId="gpus" fill="#8fb3cf" />
-            </R.BarChart>
-          </R.ResponsiveContainer>
-        ) : null}
-      </div>
-    </figure>
+    <ChartFrame
+      label={t('gpus.chart')}
+      height={60 + data.length * 42}
+      draw={(R) => (
+        <R.BarChart data={data} layout="vertical" margin={{ left: 24, right: 24 }}>
+          <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <R.XAxis type="number" allowDecimals={false} />
+          <R.YAxis type="category" dataKey="product" width={200} />
+          <R.Tooltip />
+          <R.Legend />
+          <R.Bar dataKey="allocated" name={t('gpus.chart.allocated')} stackId="gpus" fill="#123c5a" />
+          <R.Bar dataKey="free" name={t('gpus.chart.free')} stackId="gpus" fill="#8fb3cf" />
+        </R.BarChart>
+      )}
+    />
   );
 }

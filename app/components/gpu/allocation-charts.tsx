@@ -1,4 +1,4 @@
-import { useRecharts } from '~/components/use-recharts';
+import { ChartFrame } from '~/components/chart-frame';
 import { useT } from '~/i18n/use-t';
 
 const palette = ['#123c5a', '#2f6f8f', '#4f9d69', '#c28b2c', '#8a4f7d', '#b5543b', '#5b6c8f', '#7a8b3a'];
@@ -6,54 +6,46 @@ const palette = ['#123c5a', '#2f6f8f', '#4f9d69', '#c28b2c', '#8a4f7d', '#b5543b
 /** GPUs per pool, stacked by tenant, plus free ones; the same figures are in the tables below. */
 export function PoolAllocationChart({ rows, tenants }: { rows: Array<Record<string, string | number>>; tenants: string[] }) {
   const t = useT();
-  const R = useRecharts();
   if (rows.length === 0) return null;
   return (
-    <figure className="chart" aria-label={t('gpu.allocation.chart')}>
-      <figcaption className="muted">{t('gpu.allocation.chart')}</figcaption>
-      <div style={{ width: '100%', height: 80 + rows.length * 44 }} role="img" aria-label={t('gpu.allocation.chart')}>
-        {R ? (
-          <R.ResponsiveContainer>
-            <R.BarChart data={rows} layout="vertical" margin={{ left: 24, right: 24 }}>
-              <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
-              <R.XAxis type="number" allowDecimals={false} />
-              <R.YAxis type="category" dataKey="pool" width={160} />
-              <R.Tooltip />
-              <R.Legend />
-              {tenants.map((tenant, i) => (
-                <R.Bar key={tenant} dataKey={tenant} name={tenant} stackId="gpus" fill={palette[i % palette.length]} />
-              ))}
-              <R.Bar dataKey="__free" name={t('gpus.chart.free')} stackId="gpus" fill="#d5e3ee" />
-            </R.BarChart>
-          </R.ResponsiveContainer>
-        ) : null}
-      </div>
-    </figure>
+    <ChartFrame
+      label={t('gpu.allocation.chart')}
+      height={80 + rows.length * 44}
+      draw={(R) => (
+        <R.BarChart data={rows} layout="vertical" margin={{ left: 24, right: 24 }}>
+          <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <R.XAxis type="number" allowDecimals={false} />
+          <R.YAxis type="category" dataKey="pool" width={160} />
+          <R.Tooltip />
+          <R.Legend />
+          {tenants.map((tenant, i) => (
+            <R.Bar key={tenant} dataKey={tenant} name={tenant} stackId="gpus" fill={palette[i % palette.length]} />
+          ))}
+          <R.Bar dataKey="__free" name={t('gpus.chart.free')} stackId="gpus" fill="#d5e3ee" />
+        </R.BarChart>
+      )}
+    />
   );
 }
 
 /** Free GPUs usable vs stranded for replicas of 1, 2, 4 and 8 GPUs per node. */
 export function FragmentationChart({ rows }: { rows: Array<{ size: string; usable: number; stranded: number }> }) {
   const t = useT();
-  const R = useRecharts();
   return (
-    <figure className="chart" aria-label={t('gpu.allocation.fragmentationChart')}>
-      <figcaption className="muted">{t('gpu.allocation.fragmentationChart')}</figcaption>
-      <div style={{ width: '100%', height: 240 }} role="img" aria-label={t('gpu.allocation.fragmentationChart')}>
-        {R ? (
-          <R.ResponsiveContainer>
-            <R.BarChart data={rows} margin={{ left: 8, right: 24 }}>
-              <R.CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <R.XAxis dataKey="size" />
-              <R.YAxis allowDecimals={false} />
-              <R.Tooltip />
-              <R.Legend />
-              <R.Bar dataKey="usable" name={t('gpu.allocation.usable')} stackId="f" fill="#4f9d69" />
-              <R.Bar dataKey="stranded" name={t('gpu.allocation.stranded')} stackId="f" fill="#b5543b" />
-            </R.BarChart>
-          </R.ResponsiveContainer>
-        ) : null}
-      </div>
-    </figure>
+    <ChartFrame
+      label={t('gpu.allocation.fragmentationChart')}
+      height={240}
+      draw={(R) => (
+        <R.BarChart data={rows} margin={{ left: 8, right: 24 }}>
+          <R.CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <R.XAxis dataKey="size" />
+          <R.YAxis allowDecimals={false} />
+          <R.Tooltip />
+          <R.Legend />
+          <R.Bar dataKey="usable" name={t('gpu.allocation.usable')} stackId="f" fill="#4f9d69" />
+          <R.Bar dataKey="stranded" name={t('gpu.allocation.stranded')} stackId="f" fill="#b5543b" />
+        </R.BarChart>
+      )}
+    />
   );
 }

@@ -1,4 +1,4 @@
-import { useRecharts } from '~/components/use-recharts';
+import { ChartFrame } from '~/components/chart-frame';
 import { useT } from '~/i18n/use-t';
 
 export interface EvaluationPoint {
@@ -13,7 +13,6 @@ const palette = ['#123c5a', '#b4541a', '#2f7d4a', '#7a3e9d', '#8a6d00', '#0f6f7a
 /** Evaluation results over time, one line per metric; the same numbers are in the table below it. */
 export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
   const t = useT();
-  const R = useRecharts();
   if (points.length === 0) return null;
   const metrics = [...new Set(points.map((p) => `${p.metric} (${p.dataset})`))];
   const dates = [...new Set(points.map((p) => p.date))].sort();
@@ -23,24 +22,21 @@ export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
     return row;
   });
   return (
-    <figure className="chart" aria-label={t('models.eval.chart')}>
-      <figcaption className="muted">{t('models.eval.chart')}</figcaption>
-      <div style={{ width: '100%', height: 260 }} role="img" aria-label={t('models.eval.chart')}>
-        {R ? (
-          <R.ResponsiveContainer>
-            <R.LineChart data={data} margin={{ left: 8, right: 24, top: 8 }}>
-              <R.CartesianGrid strokeDasharray="3 3" />
-              <R.XAxis dataKey="date" />
-              <R.YAxis />
-              <R.Tooltip />
-              <R.Legend />
-              {metrics.map((m, i) => (
-                <R.Line key={m} type="monotone" dataKey={m} stroke={palette[i % palette.length]} connectNulls dot isAnimationActive={false} />
-              ))}
-            </R.LineChart>
-          </R.ResponsiveContainer>
-        ) : null}
-      </div>
-    </figure>
+    <ChartFrame
+      label={t('models.eval.chart')}
+      height={260}
+      draw={(R) => (
+        <R.LineChart data={data} margin={{ left: 8, right: 24, top: 8 }}>
+          <R.CartesianGrid strokeDasharray="3 3" />
+          <R.XAxis dataKey="date" />
+          <R.YAxis />
+          <R.Tooltip />
+          <R.Legend />
+          {metrics.map((m, i) => (
+            <R.Line key={m} type="monotone" dataKey={m} stroke={palette[i % palette.length]} connectNulls dot isAnimationActive={false} />
+          ))}
+        </R.LineChart>
+      )}
+    />
   );
 }
