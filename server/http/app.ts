@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequestHandler, type ServerBuild } from '@remix-run/node';
+import type { ServerBuild } from '@remix-run/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import { log } from '../core/log';
 import { httpRequestDuration, registry } from './metrics';
-import { createRoutePatternMatcher } from './route-pattern';
+import { createRouteTargets } from './route-handlers';
 import { securityHeaders } from './security';
 
 export interface ReadinessCheck {
@@ -31,8 +31,8 @@ export function createApp({ build, config, ready, publicDir }: CreateAppOptions)
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  const routePattern = createRoutePatternMatcher(build);
-  const handleRemix = createRequestHandler(build, config.env);
+  const routes = createRouteTargets(build, config.env);
+  const routePattern = (pathname: string, dataRouteId?: string | null) => routes.pattern(pathname, dataRouteId);
 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -116,10 +116,12 @@ export function createApp({ build, config, ready, publicDir }: CreateAppOptions)
   app.use(express.raw({ type: () => true, limit: config.bodyLimitBytes }));
 
   app.all('*', async (req, res, next) => {
-    res.locals.routePattern = routePattern(req.path, typeof req.query._data === 'string' ? req.query._data : null);
+    const target = routes.target(req.path);
+    const dataRouteId = typeof req.query._data === 'string' ? req.query._data : null;
+    res.locals.routePattern = dataRouteId ? routePattern(req.path, dataRouteId) : target.pattern;
     try {
       const request = toFetchRequest(req);
-      const response = await handleRemix(request, { nonce: res.locals.nonce as string });
+      const response = await target.handler(request, { nonce: res.locals.nonce as string });
       await sendFetchResponse(res, response);
     } catch (error) {
       next(error);

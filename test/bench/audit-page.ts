@@ -93,6 +93,8 @@ interface Latency {
 }
 interface HttpCase extends Latency {
   rps: number;
+  /** Response size (headers and body). */
+  kbPerResponse?: number;
   /** Server CPU time (user + system) per response: independent of other load on the machine. */
   cpuMsPerResponse?: number;
   non2xx: number;
@@ -168,12 +170,17 @@ async function timeQueries(handle: DatabaseHandle) {
 
 async function drive(url: string, cookie: string, seconds: number): Promise<HttpCase> {
   const samples: number[] = [];
+  let bytes = 0;
   const instance = autocannon({ url, connections, duration: seconds, headers: { cookie } });
-  instance.on('response', (_client, _status, _bytes, ms) => samples.push(ms));
+  instance.on('response', (_client, _status, size, ms) => {
+    samples.push(ms);
+    bytes += size;
+  });
   const result = await instance;
   return {
     ...latency(samples),
     rps: Math.round(result.requests.average),
+    kbPerResponse: samples.length ? round1(bytes / samples.length / 1024) : 0,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
@@ -278,7 +285,7 @@ async function measure(database: 'postgres' | 'pglite'): Promise<BackendResult> 
         const cpuBefore = server.cpuMs();
         const h = (http[key] = await drive(urls[key], cookie, durationS));
         h.cpuMsPerResponse = Number(((server.cpuMs() - cpuBefore) / Math.max(1, h.n)).toFixed(2));
-        console.log(`  ${database} GET ${key}: p50 ${h.p50} ms, p95 ${h.p95} ms, p99 ${h.p99} ms, ${h.rps} req/s (${h.n} responses, ${h.non2xx} non-2xx), server CPU ${h.cpuMsPerResponse} ms per response`);
+        console.log(`  ${database} GET ${key}: p50 ${h.p50} ms, p95 ${h.p95} ms, p99 ${h.p99} ms, ${h.rps} req/s (${h.n} responses, ${h.non2xx} non-2xx), server CPU ${h.cpuMsPerResponse} ms and ${h.kbPerResponse} kB per response`);
       }
       let paced: BackendResult['paced'] = null;
       if (paceRps > 0) {

@@ -129,3 +129,39 @@ describe('body limit', () => {
     expect((await response.json()).error).toMatch(/larger than the limit/);
   });
 });
+
+describe('route matching', () => {
+  const manifestOf = (html: string) => {
+    const json = /window\.__remixManifest = (\{[\s\S]*?\});/.exec(html)?.[1];
+    return JSON.parse(json ?? '{}') as { version: string; routes: Record<string, unknown> };
+  };
+
+  it('sends the same partial manifest as Remix does: the page’s routes and its parent paths’', async () => {
+    const html = await (await fetch(`${server.url}/sign-in`)).text();
+    // /sign-in matches root and routes/sign-in; its parent path / adds the index route.
+    expect(Object.keys(manifestOf(html).routes).sort()).toEqual(['root', 'routes/_index', 'routes/sign-in']);
+  });
+
+  it('answers data requests of the matched route, and refuses a route the path does not match', async () => {
+    const ok = await fetch(`${server.url}/sign-in?_data=routes/sign-in`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toContain('application/json');
+    const wrong = await fetch(`${server.url}/sign-in?_data=routes/audit`);
+    expect(wrong.status).toBe(403);
+  });
+
+  it('resolves other paths through the manifest endpoint over all routes', async () => {
+    const html = await (await fetch(`${server.url}/sign-in`)).text();
+    const { version } = manifestOf(html);
+    const response = await fetch(`${server.url}/__manifest?p=${encodeURIComponent('/audit')}&p=${encodeURIComponent('/models/qwen/deploy')}&version=${version}`);
+    expect(response.status).toBe(200);
+    const patch = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(patch)).toEqual(expect.arrayContaining(['routes/audit', 'routes/models.$name.deploy']));
+  });
+
+  it('labels a path with parameters by its pattern', async () => {
+    await fetch(`${server.url}/admin/users/00000000-0000-0000-0000-000000000000`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/route="\/admin\/users\/:id"/);
+  });
+});
