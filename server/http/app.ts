@@ -186,11 +186,24 @@ async function sendFetchResponse(res: Response, response: globalThis.Response): 
   const reader = response.body.getReader();
   const closed = new Promise<void>((resolve) => res.once('close', resolve));
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    // A body of one chunk (every page, every JSON answer) goes out with its length in one
+    // write: no chunked encoding, no second write for the terminating chunk.
+    const first = await reader.read();
+    if (first.done) {
+      res.end();
+      return;
+    }
+    let next = await reader.read();
+    if (next.done) {
+      if (!res.hasHeader('content-length')) res.setHeader('Content-Length', first.value.byteLength);
+      res.end(first.value);
+      return;
+    }
+    if (!res.write(first.value)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+    while (!next.done) {
       if (res.destroyed) return;
-      if (!res.write(value)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+      if (!res.write(next.value)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+      next = await reader.read();
     }
     res.end();
   } catch (error) {

@@ -92,6 +92,9 @@ describe('security headers', () => {
     const html = await response.text();
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    // One chunk: sent with its length, not chunked.
+    expect(response.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(html));
     expect(html.match(/<title>/g)).toHaveLength(1);
   });
 });
