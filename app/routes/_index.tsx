@@ -3,10 +3,11 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { navItems } from '~/components/nav-items';
 import { useT } from '~/i18n/use-t';
 import { requireUser } from '~/utils/auth.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };
 
-export const meta: MetaFunction = () => [{ title: 'Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'overview.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requireUser(request);

@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { Notice } from '~/components/auth/field';
@@ -8,8 +8,11 @@ import { useT } from '~/i18n/use-t';
 import { requireUser, signedOutHeaders } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
 import { countSessions, endAllSessions } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.account.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requireUser(request);

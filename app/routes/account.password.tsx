@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { Field, FormError, type ActionData } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
@@ -7,8 +7,11 @@ import { requireUser } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { changeOwnPassword, changePasswordSchema, passwordMinLength, requestMeta } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.password.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requireUser(request);

@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { FormError, Notice } from '~/components/auth/field';
@@ -8,8 +8,11 @@ import { requirePermission, tokenRows } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { createApiToken, createTokenSchema, listApiTokens, permissions, revokeApiToken } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'service-tokens:read', actionPermission: 'service-tokens:write' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.tokens.serviceTitle' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'service-tokens:read');

@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { FormError, Notice } from '~/components/auth/field';
@@ -22,8 +22,11 @@ import {
   setRolesSchema,
   setUserRoles,
 } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'users:read', actionPermission: 'users:write' };
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data?.user.displayName, { key: 'auth.users.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user: viewer, principal } = await requirePermission(request, 'users:read');

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs } from '@remix-run/node';
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { createColumnHelper } from '@tanstack/react-table';
 import { formatDateTime } from '~/components/auth/format';
@@ -8,8 +8,11 @@ import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readFilters, readPage, readSort } from '~/utils/table-params';
 import { listUsers, roles, type Role, userSortKeys } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'users:read' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.users.title' });
 
 const pageSize = 25;
 const defaultSort = { id: 'username', desc: false };

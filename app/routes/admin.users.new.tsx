@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { Field, FormError, Notice } from '~/components/auth/field';
 import { RolesFieldset } from '~/components/auth/roles-fieldset';
@@ -8,8 +8,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { createUser, createUserSchema, roles as allRoles } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'users:write' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.users.new' }, { key: 'auth.users.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'users:write');

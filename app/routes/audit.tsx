@@ -12,10 +12,11 @@ import { parseForm } from '~/utils/form.server';
 import { auditDefaultSort as defaultSort, auditErrorsByParam, auditPageParams, auditRawQuery } from '~/utils/audit-query';
 import { readSort, withParams } from '~/utils/table-params';
 import { listAuditEvents, parseAuditQuery, runAuditVerification } from '../../server/audit';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'audit:read', actionPermission: 'audit:verify' };
 
-export const meta: MetaFunction = () => [{ title: 'Leitstand · Audit' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'audit.title' });
 
 const pageSize = 50;
 

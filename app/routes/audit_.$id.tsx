@@ -4,10 +4,11 @@ import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 import { englishMessage, requirePermission } from '~/utils/auth.server';
 import { getAuditEvent } from '../../server/audit';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'audit:read' };
 
-export const meta: MetaFunction = () => [{ title: 'Leitstand · Audit' }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && { key: 'audit.detail.title', vars: { id: data.event.id } }, { key: 'audit.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'audit:read');

@@ -6,10 +6,11 @@ import { EventsTable } from '~/components/cluster/events-table';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { getClusterInfo, listEvents, readCluster } from '~/utils/cluster.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'cluster:read' };
 
-export const meta: MetaFunction = () => [{ title: 'Cluster · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'cluster.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'cluster:read');

@@ -11,10 +11,11 @@ import { getNode, listEvents, readCluster } from '~/utils/cluster.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { cancelDrain, cordonNode, getNodeDrain, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, startDrain, uncordonNode } from '~/utils/gpu.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read', actionPermission: 'gpu:write' };
 
-export const meta: MetaFunction<typeof loader> = ({ params }) => [{ title: `${params.node ?? ''} · Leitstand` }];
+export const meta: MetaFunction = ({ matches, params }) => pageTitle(matches, params.node, { key: 'gpus.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'gpu:read');

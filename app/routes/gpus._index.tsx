@@ -15,10 +15,11 @@ import {
   readCluster,
 } from '~/utils/cluster.server';
 import { readFilters, readPage, readSort } from '~/utils/table-params';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read' };
 
-export const meta: MetaFunction = () => [{ title: 'GPU inventory · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'gpus.title' });
 
 const defaultSort = { id: 'name', desc: false };
 /** Rows per page: a 500-node cluster would otherwise render 500 rows on every load. */

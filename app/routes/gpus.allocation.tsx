@@ -5,10 +5,11 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readCluster } from '~/utils/cluster.server';
 import { type AllocationView, getAllocation } from '~/utils/gpu.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read' };
 
-export const meta: MetaFunction = () => [{ title: 'GPU allocation · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'gpu.allocation.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'gpu:read');

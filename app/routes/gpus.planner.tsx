@@ -7,10 +7,11 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readCluster } from '~/utils/cluster.server';
 import { type PlacementRequest, type PlacementResult, listPools, planWithTenantQuota, tenantSlugs } from '~/utils/gpu.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read' };
 
-export const meta: MetaFunction = () => [{ title: 'Placement planner · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'gpu.planner.title' });
 
 const whole = (v: string | null) => (v && /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
 

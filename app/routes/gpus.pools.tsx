@@ -21,10 +21,11 @@ import {
   requireTenantSlug,
   tenantSlugs,
 } from '~/utils/gpu.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read', actionPermission: 'gpu:write' };
 
-export const meta: MetaFunction = () => [{ title: 'GPU pools · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'gpu.pools.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'gpu:read');

@@ -10,10 +10,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { archiveVersion, createDraft, getPolicy, publicationStatus, publishOptions, publishVersion } from '~/utils/guard.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'guard:read', actionPermission: 'guard:write' };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.policy.name ?? 'Guard policy'} · Leitstand` }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data?.policy.name, { key: 'guard.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'guard:read');

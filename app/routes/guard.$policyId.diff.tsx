@@ -5,10 +5,11 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { diffVersions, getPolicy } from '~/utils/guard.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'guard:read' };
 
-export const meta: MetaFunction = () => [{ title: 'Compare guard policy versions · Leitstand' }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && { key: 'guard.diffTitle', vars: { from: data.from, to: data.to } }, data?.policy.name, { key: 'guard.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'guard:read');

@@ -11,12 +11,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { getPolicy, getPolicyVersion, publishOptions, publishVersion, qualityOf, updateDraft } from '~/utils/guard.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'guard:read', actionPermission: 'guard:write' };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `${data.policy.name} v${data.version.version} · Leitstand` : 'Guard policy · Leitstand' },
-];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && `${data.policy.name} v${data.version.version}`, { key: 'guard.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'guard:read');

@@ -12,10 +12,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { assignPolicy, createPolicy, effectivePolicy, listAssignments, listPolicies, removeAssignment } from '~/utils/guard.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'guard:read', actionPermission: 'guard:write' };
 
-export const meta: MetaFunction = () => [{ title: 'Guard policies · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'guard.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'guard:read');

@@ -11,10 +11,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { getPolicy, listPolicies, playground, safetyEndpoint } from '~/utils/guard.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'guard:read', actionPermission: 'guard:read' };
 
-export const meta: MetaFunction = () => [{ title: 'Guard playground · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'guard.playground' }, { key: 'guard.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'guard:read');

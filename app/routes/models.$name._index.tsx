@@ -6,10 +6,11 @@ import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { deploymentJson, getModel, listDeployments, listVersions, versionJson } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:read' };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.model.name ?? 'Model'} · Leitstand` }];
+export const meta: MetaFunction = ({ matches, params }) => pageTitle(matches, params.name, { key: 'models.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, 'models:read');

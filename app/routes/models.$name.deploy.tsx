@@ -21,10 +21,11 @@ import {
   placementJson,
   readModelForm,
 } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:write' };
 
-export const meta: MetaFunction = () => [{ title: 'Deploy a model · Leitstand' }];
+export const meta: MetaFunction = ({ matches, params }) => pageTitle(matches, params.name && { key: 'models.deploy.title', vars: { name: params.name } }, { key: 'models.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'models:write');

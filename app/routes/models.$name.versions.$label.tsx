@@ -23,10 +23,11 @@ import {
   stageTransitions,
   versionJson,
 } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:read', actionPermission: 'models:write' };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.modelName ?? ''} ${data?.version.label ?? ''} · Leitstand` }];
+export const meta: MetaFunction = ({ matches, params }) => pageTitle(matches, `${params.name ?? ''} ${params.label ?? ''}`.trim(), { key: 'models.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, actor } = await requirePermission(request, 'models:read');

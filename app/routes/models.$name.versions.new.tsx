@@ -7,10 +7,11 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { getModel, modelAction, modelFormats, quantizations, readModelForm, registerVersion } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:write' };
 
-export const meta: MetaFunction = () => [{ title: 'Register a version · Leitstand' }];
+export const meta: MetaFunction = ({ matches, params }) => pageTitle(matches, params.name && { key: 'models.version.newFor', vars: { name: params.name } }, { key: 'models.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'models:write');

@@ -9,10 +9,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { type ModelSortKey, type ModelStage, listModels, listPromotions, modelSortKeys, modelStages } from '~/utils/models.server';
 import { readFilters, readPage, readSort } from '~/utils/table-params';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:read' };
 
-export const meta: MetaFunction = () => [{ title: 'Models · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'models.title' });
 
 const defaultSort = { id: 'updated', desc: true };
 const pageSize = 50;

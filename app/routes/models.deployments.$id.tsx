@@ -29,10 +29,11 @@ import {
   stepCanary,
   undeployModel,
 } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:read', actionPermission: 'models:write' };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.deployment.name ?? 'Deployment'} · Leitstand` }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && `${data.deployment.namespace}/${data.deployment.name}`, { key: 'models.title' });
 
 /** A rollout's diff as lines: "replicas: 2 → 3" ("—" where unset); version ids by name only (the versions column has their labels). */
 function changeList(changes: Record<string, [unknown, unknown]>): string[] {

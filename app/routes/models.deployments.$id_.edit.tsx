@@ -8,10 +8,11 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { deploymentJson, getDeployment, getGpuInventory, listPools, modelAction, placementJson, planDeploymentUpdate, readModelForm, updateDeployment } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:write' };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.deployment.name ?? 'Deployment'} · Leitstand` }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && { key: 'models.edit.title', vars: { name: `${data.deployment.namespace}/${data.deployment.name}` } }, { key: 'models.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'models:write');

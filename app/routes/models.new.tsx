@@ -6,10 +6,11 @@ import { TextArea } from '~/components/models/fields';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { createModel, modelAction, readModelForm } from '~/utils/models.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:write' };
 
-export const meta: MetaFunction = () => [{ title: 'Register a model · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'models.new' }, { key: 'models.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'models:write');

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs } from '@remix-run/node';
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { DaysLeft, RequestStateBadge } from '~/components/privacy/badges';
 import { DeadlineChart } from '~/components/privacy/deadline-chart';
@@ -7,8 +7,11 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { AT_RISK_DAYS, deadlineDashboard } from '~/utils/privacy.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'privacy:read' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'privacy.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'privacy:read');

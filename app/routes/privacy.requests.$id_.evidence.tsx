@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs } from '@remix-run/node';
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { formatDateTime } from '~/components/auth/format';
 import type { MessageKey } from '~/i18n/messages';
@@ -6,8 +6,11 @@ import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { type ErasureEvidence, getPrivacyKeys, getRequest, type SignedDocument, verifyEvidence } from '~/utils/privacy.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'privacy:read' };
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && { key: 'privacy.evidence.title', vars: { reference: data.reference } }, { key: 'privacy.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'privacy:read');

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs } from '@remix-run/node';
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { createColumnHelper } from '@tanstack/react-table';
 import { DataTable } from '~/components/data-table';
@@ -10,8 +10,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
 import { erasureStates, listRequests, requestSortKeys } from '~/utils/privacy.server';
 import { readFilters, readPage, readSort } from '~/utils/table-params';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'privacy:read' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'privacy.requests.title' }, { key: 'privacy.title' });
 
 const defaultSort = { id: 'dueOn', desc: false };
 const pageSize = 25;

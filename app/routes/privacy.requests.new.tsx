@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { Field, FormError } from '~/components/auth/field';
@@ -11,8 +11,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { createRequest, identifierKinds, intakeChannels } from '~/utils/privacy.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'privacy:write' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'privacy.requests.new' }, { key: 'privacy.title' });
 
 const slots = [1, 2, 3] as const;
 

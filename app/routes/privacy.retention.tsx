@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
@@ -12,8 +12,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { createPolicy, deletePolicy, listPolicies, listRuns, listStores, recordsOfProcessing, retentionActions, runPolicy, setFloor } from '~/utils/privacy.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'privacy:read', actionPermission: 'privacy:write' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'privacy.retention.title' }, { key: 'privacy.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user } = await requirePermission(request, 'privacy:read');

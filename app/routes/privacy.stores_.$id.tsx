@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
@@ -10,8 +10,11 @@ import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { getStore, testStoreInput, updateStore } from '~/utils/privacy.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'privacy:write' };
+
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && { key: 'privacy.stores.editTitle', vars: { name: data.name } }, { key: 'privacy.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'privacy:write');

@@ -15,10 +15,11 @@ import {
 import { parseForm } from '~/utils/form.server';
 import { authMessages, requestMeta, signIn, signInSchema } from '../../server/auth';
 import { isAppError } from '../../server/core/errors';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'public' };
 
-export const meta: MetaFunction = () => [{ title: 'Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.signIn.submit' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);

@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect } from '@remix-run/node';
+import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect, type MetaFunction } from '@remix-run/node';
 import { Form } from '@remix-run/react';
 import { z } from 'zod';
 import { CsrfInput } from '~/components/csrf-input';
@@ -6,8 +6,11 @@ import { useT } from '~/i18n/use-t';
 import { requireUser, signedOutHeaders } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
 import { endSession } from '../../server/auth';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'auth.signOut.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request);

@@ -11,10 +11,11 @@ import { readCluster } from '~/utils/cluster.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { archiveTenant, getTenant, getTenantUsage, setTenantLimits, setTenantQuota, type TenantUsage, updateTenant } from '~/utils/tenants.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'tenants:read', actionPermission: 'tenants:write' };
 
-export const meta: MetaFunction = ({ params }) => [{ title: `${params.slug ?? ''} · Tenants · Leitstand` }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data?.tenant.name, { key: 'tenants.title' });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'tenants:read');

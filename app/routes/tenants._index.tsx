@@ -10,10 +10,11 @@ import { readCluster } from '~/utils/cluster.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { createTenant, getDb, getGatewayLimits, getTenantUsage, listTenants, type TenantUsage } from '~/utils/tenants.server';
+import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'tenants:read', actionPermission: 'tenants:write' };
 
-export const meta: MetaFunction = () => [{ title: 'Tenants · Leitstand' }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'tenants.title' });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'tenants:read');
