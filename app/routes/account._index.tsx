@@ -7,7 +7,7 @@ import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 import { requireUser, signedOutHeaders } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
-import { countSessions, endAllSessions } from '../../server/auth';
+import { countSessions, endAllSessions } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };

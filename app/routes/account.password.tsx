@@ -6,7 +6,7 @@ import { useT } from '~/i18n/use-t';
 import { requireUser } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { changeOwnPassword, changePasswordSchema, passwordMinLength, requestMeta } from '../../server/auth';
+import { changeOwnPassword, changePasswordSchema, passwordMinLength, requestMeta } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };

@@ -7,7 +7,7 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission, tokenRows } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { createApiToken, createTokenSchema, listApiTokens, permissions, revokeApiToken } from '../../server/auth';
+import { createApiToken, createTokenSchema, listApiTokens, permissions, revokeApiToken } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'service-tokens:read', actionPermission: 'service-tokens:write' };

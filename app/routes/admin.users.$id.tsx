@@ -21,7 +21,7 @@ import {
   roles as allRoles,
   setRolesSchema,
   setUserRoles,
-} from '../../server/auth';
+} from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'users:read', actionPermission: 'users:write' };

@@ -7,7 +7,7 @@ import type { MessageKey } from '~/i18n/messages';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readFilters, readPage, readSort } from '~/utils/table-params';
-import { listUsers, roles, type Role, userSortKeys } from '../../server/auth';
+import { listUsers, roles, type Role, userSortKeys } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'users:read' };

@@ -7,7 +7,7 @@ import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { createUser, createUserSchema, roles as allRoles } from '../../server/auth';
+import { createUser, createUserSchema, roles as allRoles } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'users:write' };

@@ -2,8 +2,8 @@ import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-r
 import { apiWork, methodNotAllowed, requirePermission, tokenJson } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
 import { z } from 'zod';
-import { authMessages, getApiToken, revokeApiToken } from '../../server/auth';
-import { NotFoundError } from '../../server/core/errors';
+import { authMessages, getApiToken, revokeApiToken } from '~/utils/auth.server';
+import { NotFoundError } from '~/utils/errors.server';
 
 export const handle = { permission: 'tokens:write' };
 

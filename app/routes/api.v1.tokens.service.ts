@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
 import { apiWork, methodNotAllowed, requirePermission, tokenJson } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
-import { createApiToken, createTokenSchema, listApiTokens } from '../../server/auth';
+import { createApiToken, createTokenSchema, listApiTokens } from '~/utils/auth.server';
 
 export const handle = { permission: 'service-tokens:read', actionPermission: 'service-tokens:write' };
 

@@ -1,7 +1,7 @@
 import { type LoaderFunctionArgs, json } from '@remix-run/node';
 import { englishMessage, requirePermission } from '~/utils/auth.server';
 import { auditErrorsByParam, auditRawQuery } from '~/utils/audit-query';
-import { auditExportStream, auditMessages, parseAuditQuery } from '../../server/audit';
+import { auditExportStream, auditMessages, parseAuditQuery } from '~/utils/audit.server';
 
 export const handle = { permission: 'audit:read' };
 

@@ -11,7 +11,7 @@ import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
 import { auditDefaultSort as defaultSort, auditErrorsByParam, auditPageParams, auditRawQuery } from '~/utils/audit-query';
 import { readSort, withParams } from '~/utils/table-params';
-import { listAuditEvents, parseAuditQuery, runAuditVerification } from '../../server/audit';
+import { listAuditEvents, parseAuditQuery, runAuditVerification } from '~/utils/audit.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'audit:read', actionPermission: 'audit:verify' };

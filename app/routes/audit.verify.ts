@@ -4,8 +4,8 @@ import type { VerifyStreamLine } from '~/components/audit-verify';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { runAuditVerification } from '../../server/audit';
-import { log } from '../../server/core/log';
+import { runAuditVerification } from '~/utils/audit.server';
+import { log } from '~/utils/errors.server';
 
 export const handle = { permission: 'audit:verify' };
 

@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 import { englishMessage, requirePermission } from '~/utils/auth.server';
-import { getAuditEvent } from '../../server/audit';
+import { getAuditEvent } from '~/utils/audit.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'audit:read' };

@@ -13,8 +13,8 @@ import {
   signedInHeaders,
 } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
-import { authMessages, requestMeta, signIn, signInSchema } from '../../server/auth';
-import { isAppError } from '../../server/core/errors';
+import { authMessages, requestMeta, signIn, signInSchema } from '~/utils/auth.server';
+import { isAppError } from '~/utils/errors.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'public' };

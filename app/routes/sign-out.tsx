@@ -5,7 +5,7 @@ import { CsrfInput } from '~/components/csrf-input';
 import { useT } from '~/i18n/use-t';
 import { requireUser, signedOutHeaders } from '~/utils/auth.server';
 import { parseForm } from '~/utils/form.server';
-import { endSession } from '../../server/auth';
+import { endSession } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'user' };

@@ -266,3 +266,36 @@ export function methodNotAllowed(allowed: string[]): Response {
     { status: 405, headers: { Allow: allowed.join(', ') } },
   );
 }
+
+/** The account and administration pages' door to server/auth (route modules import server code only through adapters). */
+export {
+  authMessages,
+  changeOwnPassword,
+  changePasswordSchema,
+  countSessions,
+  createApiToken,
+  createTokenSchema,
+  createUser,
+  createUserSchema,
+  deactivateUser,
+  endAllSessions,
+  endSession,
+  getApiToken,
+  listApiTokens,
+  listExternalIdentities,
+  listUsers,
+  passwordMinLength,
+  permissions,
+  reactivateUser,
+  requestMeta,
+  requireUserById,
+  resetUserPassword,
+  revokeApiToken,
+  roles,
+  setRolesSchema,
+  setUserRoles,
+  signIn,
+  signInSchema,
+  type Role,
+  userSortKeys,
+} from '../../server/auth';

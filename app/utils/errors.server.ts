@@ -55,3 +55,7 @@ export async function loaderWork<T>(work: () => Promise<T>): Promise<T> {
     throw errorResponse(error);
   }
 }
+
+/** Error types and the log, for route modules (they import server code only through adapters). */
+export { NotFoundError, isAppError } from '../../server/core/errors';
+export { log } from '../../server/core/log';
