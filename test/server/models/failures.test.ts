@@ -7,7 +7,7 @@ import { action as rollbackApi } from '../../../app/routes/api.v1.models.deploym
 import { action as deploymentPage } from '../../../app/routes/models.deployments.$id';
 import type { AuditActor } from '../../../server/audit';
 import { createApiToken } from '../../../server/auth';
-import { cordonNode, uncordonNode } from '../../../server/gpu';
+import { cordonNode, getClusterSnapshot, uncordonNode } from '../../../server/gpu';
 import { startWorkers, stopWorkers } from '../../../server/jobs';
 import { type KubeObject, getKubeRuntime } from '../../../server/kube';
 import {
@@ -157,6 +157,10 @@ const QUICK_MS = 20;
 const stopPodsSlowly = (ms: number) => getKubeRuntime()!.connection.sim!.setPodTerminationDelay(ms);
 const SLOW_STOP_MS = 12_000;
 
+/** Waits until the planner's snapshot (the cluster watch cache) sees the L40S nodes cordoned or not: the check reads it, not the API server. */
+const seenCordoned = (cordoned: boolean) =>
+  waitFor(cordoned ? 'cordon seen' : 'uncordon seen', async () => (await getClusterSnapshot()).nodes.filter((n) => L40S_NODES.includes(n.name)).every((n) => n.unschedulable === cordoned));
+
 /** Waits until the rollout's first surge pod (of `version`) is bound and starting, not ready. */
 const waitSurgeStarting = (d: ModelDeployment, version: string) =>
   waitProgress(d, `surge pod of ${version} starting`, (p) => p.pods.some((x) => x.version === version && x.scheduled && !x.ready));
@@ -292,6 +296,7 @@ describe('rollout failures in the cluster', () => {
 
   it('refuses a rollback when the GPU nodes are cordoned, saying where it would fit instead, and records nothing', async () => {
     for (const node of L40S_NODES) await cordonNode(alice, node);
+    await seenCordoned(true);
     try {
       const before = await recorded(d);
       const refusal = await refusedWith(rollbackDeployment(alice, d.id, { reason: 'v1 after all not' }), /None of the 7 nodes can run a replica needing 1 GPU: .*2 cordoned/);
@@ -299,6 +304,7 @@ describe('rollout failures in the cluster', () => {
       expect(await recorded(d)).toEqual(before);
     } finally {
       for (const node of L40S_NODES) await uncordonNode(alice, node);
+      await seenCordoned(false);
     }
   });
 
@@ -344,6 +350,7 @@ describe('rollout failures in the cluster', () => {
     ({ deployment: d } = await startCanary(alice, d.id, { versionId: versionIds.v1, weight: 20, reason: 'v1 again, carefully' }));
     await waitProgress(d, 'canary ready', (p) => p.ready && p.tracks.length === 2);
     for (const node of L40S_NODES) await cordonNode(alice, node);
+    await seenCordoned(true);
     try {
       const before = await recorded(d);
       const refusal = await refusedWith(promoteCanary(bob, d.id, {}), /None of the 7 nodes can run a replica needing 1 GPU: .*2 cordoned/);
@@ -362,6 +369,7 @@ describe('rollout failures in the cluster', () => {
       expect(await recorded(d)).toEqual(before);
     } finally {
       for (const node of L40S_NODES) await uncordonNode(alice, node);
+      await seenCordoned(false);
     }
     d = await promoteCanary(bob, d.id, { reason: 'nodes are back' });
     const done = await waitProgress(d, 'v1 promoted', (p) => p.ready && p.tracks.length === 1 && p.pods.length === 1 && p.pods.every((x) => x.version === 'v1'));
