@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, json } from '@remix-run/node';
 import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
-import { deployModel, deploymentJson, getModel, listDeployments, placementJson, readModelForm } from '~/utils/models.server';
+import { deployModel, deploymentJson, getModel, listDeployments, modelApiWork, placementJson, readModelForm } from '~/utils/models.server';
 
 export const handle = { permission: 'models:read', actionPermission: 'models:write' };
 
@@ -17,10 +17,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
  * POST /api/v1/models/:name/deployments `{ versionId, engine, target?: platform|tenant:<slug>, replicas?,
  * gpusPerReplica?, gpuProduct?, pool?, cpu?, memory?, tensorParallelSize?, maxModelLen?,
  * gpuMemoryUtilization?, extraArgs?, name?, reason? }`: checks placement, then deploys (201).
- * When it does not fit: 400 with `fieldErrors.placement` (the reasons).
+ * When it does not fit: 400 with `fieldErrors.placement` (the reasons) and `placement` (estimate, reasons,
+ * where it would fit instead; see server/models/README.md). A version whose context is shorter than
+ * `maxModelLen`: 400 with `fieldErrors.maxModelLen`.
  */
 export async function action({ request, params }: ActionFunctionArgs) {
-  return apiWork(request, async () => {
+  return modelApiWork(request, async () => {
     const { actor } = await requirePermission(request, 'models:write');
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
     const { deployment, placement } = await deployModel(actor, params.name ?? '', await readModelForm(request));

@@ -1,16 +1,19 @@
 import { type ActionFunctionArgs, json } from '@remix-run/node';
-import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
-import { abortCanary, deploymentJson, promoteCanary, readModelForm, startCanary, stepCanary } from '~/utils/models.server';
+import { methodNotAllowed, requirePermission } from '~/utils/auth.server';
+import { abortCanary, deploymentJson, modelApiWork, promoteCanary, readModelForm, startCanary, stepCanary } from '~/utils/models.server';
 
 export const handle = { permission: 'models:write' };
 
 /**
  * POST /api/v1/models/deployments/:id/canary `{ action: start, versionId, weight, replicas?, reason }`,
  * `{ action: step, weight, reason? }`, `{ action: promote, reason? }` or `{ action: abort, reason }`.
- * Start and promote are placement-checked like a deploy: when it does not fit, 400 with `fieldErrors.placement` (the reasons).
+ * Start and promote are placement-checked like a deploy: when it does not fit, 400 with `fieldErrors.placement`
+ * (the reasons) and `placement` (estimate, reasons, where it would fit instead). A version whose context is
+ * shorter than the deployment's max model length is refused (start: `fieldErrors.versionId`, promote:
+ * `fieldErrors.maxModelLen`).
  */
 export async function action({ request, params }: ActionFunctionArgs) {
-  return apiWork(request, async () => {
+  return modelApiWork(request, async () => {
     const { actor } = await requirePermission(request, 'models:write');
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     const id = params.id ?? '';

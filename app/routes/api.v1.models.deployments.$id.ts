@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, json } from '@remix-run/node';
 import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
-import { deploymentJson, deploymentProgress, getDeployment, listDeploymentObjects, listRollouts, placementJson, readModelForm, updateDeployment } from '~/utils/models.server';
+import { deploymentJson, deploymentProgress, getDeployment, listDeploymentObjects, listRollouts, modelApiWork, placementJson, readModelForm, updateDeployment } from '~/utils/models.server';
 
 export const handle = { permission: 'models:read', actionPermission: 'models:write' };
 
@@ -19,11 +19,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
  * pool?, cpu?, memory?, tensorParallelSize?, maxModelLen?, gpuMemoryUtilization?, extraArgs? }`:
  * changes a running deployment; absent fields keep their value, null clears an optional one.
  * Answers the deployment, what changed (`field: [before, after]`) and the placement check
- * (null when the change adds no pods). Does not fit: 400 with `fieldErrors.placement`;
+ * (null when the change adds no pods). Does not fit: 400 with `fieldErrors.placement` and
+ * `placement` (estimate, reasons, where it would fit instead);
  * nothing changes or `revision` is stale: 409.
  */
 export async function action({ request, params }: ActionFunctionArgs) {
-  return apiWork(request, async () => {
+  return modelApiWork(request, async () => {
     const { actor } = await requirePermission(request, 'models:write');
     if (request.method !== 'PATCH') return methodNotAllowed(['GET', 'PATCH']);
     const { deployment, placement, changes } = await updateDeployment(actor, params.id ?? '', await readModelForm(request));

@@ -14,6 +14,7 @@ import {
   getGpuInventory,
   getModel,
   inferenceEngines,
+  isPlacementError,
   listPools,
   listTenants,
   listVersions,
@@ -64,9 +65,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return redirect(`/models/deployments/${deployment.id}`);
     } catch (error) {
       // A placement refusal shows the same report as the check.
-      if (error instanceof Error && 'check' in error) {
+      if (isPlacementError(error)) {
         return json(
-          { ok: false as const, formError: error.message, fieldErrors: {}, placement: placementJson((error as unknown as { check: Parameters<typeof placementJson>[0] }).check), values: form },
+          { ok: false as const, formError: error.message, fieldErrors: {}, placement: placementJson(error.check), values: form },
           { status: 400 },
         );
       }

@@ -21,7 +21,7 @@ import {
   listRollouts,
   listVersions,
   modelAction,
-  placementJson,
+  modelRefusal,
   promoteCanary,
   readModelForm,
   rollbackDeployment,
@@ -90,13 +90,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
           return json({ ok: false as const, formError: 'Unknown action.', fieldErrors: {}, intent: '' }, { status: 400 });
       }
     } catch (error) {
-      // A placement refusal (canary start, promote, rollback) shows the report next to its action, as the deploy page does.
-      if (error instanceof Error && 'check' in error) {
-        return json(
-          { ok: false as const, formError: error.message, fieldErrors: {}, intent, placement: placementJson((error as unknown as { check: Parameters<typeof placementJson>[0] }).check) },
-          { status: 400 },
-        );
-      }
+      // A refusal is shown next to its action: a placement refusal (canary start, promote, rollback) with the report, as
+      // the deploy page does.
+      const refused = modelRefusal(error);
+      if (refused) return json({ ...refused, intent }, { status: 400 });
       throw error;
     }
     return json({ ok: true as const, done: intent });
@@ -117,7 +114,10 @@ export default function DeploymentPage() {
   const busy = navigation.state === 'submitting';
   const fe = result && !result.ok ? result.fieldErrors : {};
   /** The placement report of a refused action, shown next to that action. */
-  const refusal = (intent: string) => (result && !result.ok && result.placement && result.intent === intent ? <PlacementReport data={result.placement} /> : null);
+  const refusal = (intent: string) => {
+    if (!result || result.ok || result.intent !== intent) return null;
+    return result.placement ? <PlacementReport data={result.placement} /> : null;
+  };
   // The job following the newest rollout records its outcome a moment after the pods are ready.
   const following = data.rollouts[0]?.job?.state === 'running';
   const settled = (d.removedAt ? data.objects.length === 0 : p.ready) && !following;

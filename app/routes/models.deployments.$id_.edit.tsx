@@ -7,7 +7,7 @@ import { PlacementReport, type PlacementReportData } from '~/components/models/p
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
-import { deploymentJson, getDeployment, getGpuInventory, listPools, modelAction, placementJson, planDeploymentUpdate, readModelForm, updateDeployment } from '~/utils/models.server';
+import { deploymentJson, getDeployment, getGpuInventory, isPlacementError, listPools, modelAction, placementJson, planDeploymentUpdate, readModelForm, updateDeployment } from '~/utils/models.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'models:write' };
@@ -43,9 +43,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return redirect(`/models/deployments/${id}`);
     } catch (error) {
       // A placement refusal shows the same report as the check.
-      if (error instanceof Error && 'check' in error) {
+      if (isPlacementError(error)) {
         return json(
-          { ok: false as const, formError: error.message, fieldErrors: {}, placement: placementJson((error as unknown as { check: Parameters<typeof placementJson>[0] }).check), values: form },
+          { ok: false as const, formError: error.message, fieldErrors: {}, placement: placementJson(error.check), values: form },
           { status: 400 },
         );
       }

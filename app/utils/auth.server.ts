@@ -205,9 +205,10 @@ export function safeRedirect(to: FormDataEntryValue | string | null | undefined,
 
 /**
  * Runs an API route's work and answers typed errors as JSON in English: `{ error,
- * messageKey, fieldErrors? }` with the right status (field errors as English texts too).
+ * messageKey, fieldErrors? }` with the right status (field errors as English texts too),
+ * plus whatever `details` adds for the error (a context's facts about a refusal).
  */
-export async function apiWork(request: Request, work: () => Promise<Response>): Promise<Response> {
+export async function apiWork(request: Request, work: () => Promise<Response>, details?: (error: unknown) => Record<string, unknown> | undefined): Promise<Response> {
   try {
     return await work();
   } catch (error) {
@@ -220,6 +221,7 @@ export async function apiWork(request: Request, work: () => Promise<Response>): 
       );
     }
     if ('permission' in error && error.permission) body.permission = error.permission;
+    Object.assign(body, details?.(error));
     const requestId = requestMeta(request).requestId;
     if (requestId) body.requestId = requestId;
     const headers = new Headers();

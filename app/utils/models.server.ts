@@ -1,9 +1,10 @@
 import { json } from '@remix-run/node';
 import { z } from 'zod';
 import { parseForm } from './form.server';
+import { apiWork } from './auth.server';
 import { errorResponse } from './errors.server';
 import { isAppError } from '../../server/core/errors';
-import type { DeploymentProgress, ModelDeployment, ModelVersion, PlacementCheck } from '../../server/models';
+import { type DeploymentProgress, type ModelDeployment, type ModelVersion, type PlacementCheck, isPlacementError } from '../../server/models';
 
 /*
  * The Remix adapter of the models context: route modules import server code only from here.
@@ -25,6 +26,7 @@ export {
   getModel,
   getVersionDetail,
   inferenceEngines,
+  isPlacementError,
   listDeploymentObjects,
   listDeployments,
   listModels,
@@ -126,18 +128,61 @@ export function deploymentJson(d: ModelDeployment & { modelName?: string; stable
   };
 }
 
-/** A placement check as JSON: the estimate with its parts and the planner's answer. */
+/**
+ * A placement check as JSON: the estimate with its parts, what was checked (`request`: the
+ * replicas the change adds, sized per replica) and the planner's answer; each alternative as
+ * the request it would fit as (replicas, pool, GPU product; null: no restriction), the quota
+ * it would need, and the planner's assignments of replicas to nodes.
+ */
 export function placementJson(check: PlacementCheck) {
   const o = check.outcome;
+  const r = check.request;
   return {
     estimate: check.estimate,
+    request: { replicas: r.replicas, gpusPerReplica: r.gpusPerReplica, gpuMemoryGiBPerReplica: r.gpuMemoryGiBPerReplica ?? null, pool: r.pool ?? null, gpuProduct: r.products?.[0] ?? null, tenant: r.tenant ?? null },
     fits: o.checked ? o.result.fits : false,
     checked: o.checked,
     reasons: o.checked ? (o.result.fits ? [] : o.result.reasons) : [o.reason],
     notes: o.checked && o.result.fits ? o.result.notes : [],
     assignments: o.checked && o.result.fits ? o.result.assignments : [],
-    alternatives: o.checked && !o.result.fits ? o.result.alternatives.map((a) => ({ description: a.description, nodes: [...new Set(a.assignments.map((x) => x.node))] })) : [],
+    alternatives:
+      o.checked && !o.result.fits
+        ? o.result.alternatives.map((a) => {
+            // The change replaces fields of the request; a key present with undefined lifts that restriction.
+            const changed = { ...r, ...a.change };
+            return {
+              description: a.description,
+              replicas: changed.replicas,
+              gpusPerReplica: changed.gpusPerReplica,
+              pool: changed.pool ?? null,
+              gpuProduct: changed.products?.[0] ?? null,
+              quotaGpus: a.change.quotaGpus ?? null,
+              nodes: [...new Set(a.assignments.map((x) => x.node))],
+              assignments: a.assignments.map((x) => ({ replica: x.replica, node: x.node, gpus: x.gpus, resource: x.resource })),
+            };
+          })
+        : [],
   };
+}
+
+/**
+ * A refused page action as data for its form: a placement refusal with its report (the
+ * reasons are in the report, not as field errors), other refused input (400) with its field
+ * errors; null for anything else (modelAction deals with it).
+ */
+export function modelRefusal(error: unknown): { ok: false; formError: string; fieldErrors: Record<string, string[]>; placement?: ReturnType<typeof placementJson> } | null {
+  if (isPlacementError(error)) return { ok: false, formError: error.message, fieldErrors: {}, placement: placementJson(error.check) };
+  if (isAppError(error) && error.status === 400) return { ok: false, formError: error.message, fieldErrors: 'fieldErrors' in error ? (error.fieldErrors as Record<string, string[]>) : {} };
+  return null;
+}
+
+/**
+ * Runs a models API route's work (apiWork): a placement refusal answers 400 with the usual
+ * `error` and `fieldErrors.placement` plus `placement`, the whole check (estimate with its
+ * parts, reasons, where it would fit instead).
+ */
+export function modelApiWork(request: Request, work: () => Promise<Response>): Promise<Response> {
+  return apiWork(request, work, (error) => (isPlacementError(error) ? { placement: placementJson(error.check) } : undefined));
 }
 
 /** Progress as JSON (dates as strings). */

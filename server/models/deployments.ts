@@ -36,6 +36,17 @@ export class PlacementError extends InputError {
   }
 }
 
+/**
+ * True for a placement refusal, also one thrown by the other copy of this module (the Remix
+ * bundle and the Node entry each carry one, so `instanceof` is not enough): an InputError
+ * carrying the check.
+ */
+export function isPlacementError(error: unknown): error is PlacementError {
+  if (!(error instanceof Error) || error.name !== 'InputError' || !('check' in error)) return false;
+  const check = (error as { check: unknown }).check;
+  return typeof check === 'object' && check !== null && 'estimate' in check && 'outcome' in check;
+}
+
 /** Where a target ("platform" or "tenant:<slug>") deploys to. */
 export async function resolveTarget(target: string, db: Executor): Promise<{ namespace: string; tenant: string | null }> {
   if (target === 'platform') return { namespace: getConfig().platformNamespace, tenant: null };

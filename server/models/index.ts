@@ -48,6 +48,7 @@ export {
   type ModelRollout,
   type RolloutJobState,
   PlacementError,
+  isPlacementError,
   abortCanary,
   checkDeploymentPlacement,
   checkStableRoll,

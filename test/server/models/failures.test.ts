@@ -106,7 +106,7 @@ async function apiPost(handler: (args: ActionFunctionArgs) => Promise<Response>,
     body: JSON.stringify(body),
   });
   const response = await handler({ request, params: { id: d.id }, context: {} } as ActionFunctionArgs);
-  return { status: response.status, body: (await response.json()) as { error?: string; fieldErrors?: Record<string, string[]> } };
+  return { status: response.status, body: (await response.json()) as { error?: string; fieldErrors?: Record<string, string[]>; placement?: { fits: boolean; alternatives: Array<{ description: string; quotaGpus: number | null; replicas: number }> } } };
 }
 
 /** The deployment page's action, as the browser posts it. */
@@ -235,6 +235,9 @@ describe('rollout failures in the cluster', () => {
     const viaApi = await apiPost(rollbackApi, d, 'rollback', { reason: 'v2 regresses' });
     expect(viaApi.status).toBe(400);
     expect(viaApi.body.fieldErrors?.placement?.join(' ')).toMatch(/quota allows 2 of GPUs and 2 are in use/);
+    // With the whole check: where it would fit instead is a quota of three GPUs for the one surge pod.
+    expect(viaApi.body.placement?.fits).toBe(false);
+    expect(viaApi.body.placement?.alternatives.find((a) => a.quotaGpus !== null)).toMatchObject({ quotaGpus: 3, replicas: 1 });
     expect(await recorded(d)).toEqual(before);
   });
 
