@@ -91,7 +91,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
     } catch (error) {
       // A refusal is shown next to its action: a placement refusal (canary start, promote, rollback) with the report, as
-      // the deploy page does.
+      // the deploy page does; a version whose context is shorter than the max model length with the way out.
       const refused = modelRefusal(error);
       if (refused) return json({ ...refused, intent }, { status: 400 });
       throw error;
@@ -116,7 +116,21 @@ export default function DeploymentPage() {
   /** The placement report of a refused action, shown next to that action. */
   const refusal = (intent: string) => {
     if (!result || result.ok || result.intent !== intent) return null;
-    return result.placement ? <PlacementReport data={result.placement} /> : null;
+    if (result.placement) return <PlacementReport data={result.placement} />;
+    // The version's context is shorter than the deployment's max model length: the setting is changed on the edit page.
+    if (fe.maxModelLen?.length) {
+      return (
+        <div className="alert alert-error" role="alert">
+          {fe.maxModelLen.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+          <p>
+            <Link to={`/models/deployments/${d.id}/edit`}>{t('models.edit.lowerMaxModelLen')}</Link>
+          </p>
+        </div>
+      );
+    }
+    return null;
   };
   // The job following the newest rollout records its outcome a moment after the pods are ready.
   const following = data.rollouts[0]?.job?.state === 'running';

@@ -47,6 +47,22 @@ export function isPlacementError(error: unknown): error is PlacementError {
   return typeof check === 'object' && check !== null && 'estimate' in check && 'outcome' in check;
 }
 
+/**
+ * Refuses to run `version` with the deployment's engine settings when its configured max
+ * model length is longer than the version's context: vLLM rejects a --max-model-len above
+ * the model's maximum (TGI its --max-total-tokens), so the pods would never start.
+ */
+function requireContextFits(d: Pick<ModelDeployment, 'settings'>, version: ModelVersion, what: string, field: string): void {
+  const configured = d.settings.maxModelLen;
+  if (!configured || configured <= version.contextLength) return;
+  const most = version.contextLength.toLocaleString('en');
+  throw new InputError('Some fields need attention.', {
+    [field]: [
+      `${what}: ${version.label} supports at most ${most} tokens, but the deployment's maximum context length (maxModelLen) is ${configured.toLocaleString('en')}, so the engine would refuse to start. Lower the maximum context length to ${most} or less on the deployment's edit page (Change settings) first, or choose another version.`,
+    ],
+  });
+}
+
 /** Where a target ("platform" or "tenant:<slug>") deploys to. */
 export async function resolveTarget(target: string, db: Executor): Promise<{ namespace: string; tenant: string | null }> {
   if (target === 'platform') return { namespace: getConfig().platformNamespace, tenant: null };
@@ -316,6 +332,7 @@ export async function startCanary(actor: AuditActor, deploymentId: string, input
   if (!canaryStages.has(version.stage)) throw new InputError('Some fields need attention.', { versionId: [`${version.label} is ${version.stage}; a canary runs a staging or production version.`] });
   const problem = engineProblem(current.engine, version);
   if (problem) throw new InputError('Some fields need attention.', { versionId: [problem] });
+  requireContextFits(current, version, `Cannot start a canary of ${version.label}`, 'versionId');
   const placement = await checkPlacement({
     engine: current.engine,
     settings: current.settings,
@@ -489,6 +506,8 @@ async function promoteTarget(db: Executor, d: ModelDeployment): Promise<ModelVer
   if (!stableStages.has(canary.stage)) {
     throw new ConflictError(`${canary.label} is ${canary.stage}; it must be approved for production before it takes all traffic.`);
   }
+  // A canary started before this check existed may run (or crash-loop) with a longer max model length.
+  requireContextFits(d, canary, `Cannot promote ${canary.label}`, 'maxModelLen');
   return canary;
 }
 
@@ -533,6 +552,7 @@ async function rollbackTarget(db: Executor, d: ModelDeployment): Promise<ModelVe
   if (!d.previousVersionId) throw new ConflictError('There is no earlier version to roll back to.');
   const previous = await getVersionById(db, d.previousVersionId);
   if (!rollbackStages.has(previous.stage)) throw new ConflictError(`${previous.label} is ${previous.stage}; it cannot serve again.`);
+  requireContextFits(d, previous, `Cannot roll back to ${previous.label}`, 'maxModelLen');
   return previous;
 }
 

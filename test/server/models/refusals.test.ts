@@ -1,11 +1,14 @@
 import crypto from 'node:crypto';
 import type { ActionFunctionArgs } from '@remix-run/node';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { action as deployApi } from '../../../app/routes/api.v1.models.$name.deployments';
 import { action as deploymentApi } from '../../../app/routes/api.v1.models.deployments.$id';
 import { action as canaryApi } from '../../../app/routes/api.v1.models.deployments.$id.canary';
 import { action as rollbackApi } from '../../../app/routes/api.v1.models.deployments.$id.rollback';
 import { action as deploymentPage } from '../../../app/routes/models.deployments.$id';
+import { getDb } from '../../../db/client';
+import { modelDeployments } from '../../../db/schema/models';
 import type { AuditActor } from '../../../server/audit';
 import { createApiToken } from '../../../server/auth';
 import { cordonNode, getClusterSnapshot, uncordonNode } from '../../../server/gpu';
@@ -30,7 +33,9 @@ import { startSimKube, stopKube, waitFor } from '../tenants/support';
 /*
  * What a CI pipeline gets when the API refuses a change: a placement refusal carries the
  * whole check (estimate with its parts, reasons, where it would fit instead) beside the
- * usual error and field errors. A refusal writes nothing.
+ * usual error and field errors; a version whose context is shorter than the deployment's
+ * max model length is refused up front with both numbers and the way out, through the API
+ * and the page alike. A refusal writes nothing.
  */
 
 let database: TestDatabase;
@@ -249,5 +254,72 @@ describe('API placement refusals', () => {
     }
     expect((await canary(d, { action: 'abort', reason: 'not now' })).status).toBe(200);
     d = await getDeployment(d.id);
+  });
+});
+
+describe('a version whose context is shorter than the deployment’s max model length', () => {
+  let d: ModelDeployment;
+  const shorter = /v1 supports at most 8,192 tokens, but the deployment's maximum context length \(maxModelLen\) is 16,384, so the engine would refuse to start\. Lower the maximum context length to 8,192 or less on the deployment's edit page \(Change settings\) first, or choose another version\./;
+
+  it('refuses the rollback through the API and the page, naming both numbers, and writes nothing', async () => {
+    const [deployed] = await listDeployments();
+    d = await getDeployment(deployed!.id);
+    expect((await patch(d, { maxModelLen: 16384, reason: 'long documents' })).status).toBe(200);
+    d = await getDeployment(d.id);
+    const before = await recorded(d);
+    expect(before.settings.maxModelLen).toBe(16384);
+
+    const viaApi = await rollback(d, { reason: 'v2 regresses' });
+    expect(viaApi.status).toBe(400);
+    expect(viaApi.body.fieldErrors?.maxModelLen?.[0]).toMatch(/^Cannot roll back to v1: /);
+    expect(viaApi.body.fieldErrors?.maxModelLen?.[0]).toMatch(shorter);
+    expect(viaApi.body.placement).toBeUndefined();
+
+    const viaPage = await pagePost(d, { intent: 'rollback', reason: 'v2 regresses' });
+    expect(viaPage.status).toBe(400);
+    expect(viaPage.body).toMatchObject({ ok: false, intent: 'rollback' });
+    expect(viaPage.body.fieldErrors.maxModelLen?.[0]).toMatch(shorter);
+    expect(await recorded(d)).toEqual(before);
+  });
+
+  it('refuses a canary of such a version, so it never crash-loops', async () => {
+    const before = await recorded(d);
+    const viaApi = await canary(d, { action: 'start', versionId: versionIds.v3, weight: 10, reason: 'try v3' });
+    expect(viaApi.status).toBe(400);
+    expect(viaApi.body.fieldErrors?.versionId?.[0]).toMatch(/^Cannot start a canary of v3: v3 supports at most 8,192 tokens, but .* is 16,384/);
+    const viaPage = await pagePost(d, { intent: 'canary-start', versionId: versionIds.v3!, weight: '10', replicas: '1', reason: 'try v3' });
+    expect(viaPage.status).toBe(400);
+    expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-start' });
+    expect(viaPage.body.fieldErrors.versionId?.[0]).toMatch(/v3 supports at most 8,192 tokens/);
+    expect(await recorded(d)).toEqual(before);
+  });
+
+  it('rolls back once the max model length is lowered', async () => {
+    expect((await patch(d, { maxModelLen: 8192, reason: 'for v1' })).status).toBe(200);
+    const done = await rollback(await getDeployment(d.id), { reason: 'v2 regresses' });
+    expect(done.status).toBe(200);
+    d = await getDeployment(d.id);
+    expect(d.stableVersionId).toBe(versionIds.v1);
+    await waitProgress(d, 'v1 ready', (p) => p.ready && p.pods.every((x) => x.version === 'v1'));
+  });
+
+  it('refuses promoting such a canary (one started before this check) through the API and the page, and writes nothing', async () => {
+    expect((await canary(d, { action: 'start', versionId: versionIds.v3, weight: 10, reason: 'try v3' })).status).toBe(201);
+    // A deployment from before the check: its max model length was raised while the canary ran.
+    await getDb()
+      .update(modelDeployments)
+      .set({ settings: { maxModelLen: 16384 } })
+      .where(eq(modelDeployments.id, d.id));
+    d = await getDeployment(d.id);
+    const before = await recorded(d);
+    const viaApi = await canary(d, { action: 'promote', reason: 'v3 is better' });
+    expect(viaApi.status).toBe(400);
+    expect(viaApi.body.fieldErrors?.maxModelLen?.[0]).toMatch(/^Cannot promote v3: v3 supports at most 8,192 tokens, but the deployment's maximum context length \(maxModelLen\) is 16,384/);
+    expect(viaApi.body.fieldErrors?.maxModelLen?.[0]).toMatch(/Lower the maximum context length to 8,192 or less/);
+    const viaPage = await pagePost(d, { intent: 'canary-promote' });
+    expect(viaPage.status).toBe(400);
+    expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-promote' });
+    expect(viaPage.body.fieldErrors.maxModelLen?.[0]).toMatch(/^Cannot promote v3: /);
+    expect(await recorded(d)).toEqual(before);
   });
 });
