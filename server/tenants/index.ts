@@ -48,6 +48,7 @@ export {
   type LiteLlmSyncResult,
   type LiteLlmSyncView,
   enqueueLiteLlmSync,
+  getLiteLlmPrice,
   getLiteLlmStatus,
   litellmSyncJob,
   requestLiteLlmSync,

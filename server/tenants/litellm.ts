@@ -300,9 +300,14 @@ export interface LiteLlmStatus {
   lastFinished: LiteLlmSyncView | null;
 }
 
+/** LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS, or null: the price token budgets become LiteLLM dollar budgets at. */
+export function getLiteLlmPrice(): number | null {
+  return getConfig().litellm.usdPerMillionTokens ?? null;
+}
+
 /** The LiteLLM side of the gateway limits, for the tenants page. */
 export async function getLiteLlmStatus(): Promise<LiteLlmStatus> {
-  const { url, usdPerMillionTokens } = getConfig().litellm;
+  const { url } = getConfig().litellm;
   const [latest] = (await listJobs({ type: LITELLM_SYNC_JOB, limit: 1 })).jobs;
   const [finished] =
     latest && (latest.state === 'queued' || latest.state === 'running')
@@ -310,7 +315,7 @@ export async function getLiteLlmStatus(): Promise<LiteLlmStatus> {
       : [];
   return {
     target: url ? new URL(url).host : null,
-    usdPerMillionTokens: usdPerMillionTokens ?? null,
+    usdPerMillionTokens: getLiteLlmPrice(),
     latest: latest ? syncView(latest) : null,
     lastFinished: finished ? syncView(finished) : null,
   };
