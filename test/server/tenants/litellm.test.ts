@@ -198,6 +198,16 @@ describe('LiteLLM dollar budgets from token budgets', () => {
       expect((await syncNow()).result).toMatchObject({ teams: { search: 'unchanged' } });
       expect((await calls()).slice(before).filter((c) => c.method === 'POST')).toEqual([]);
 
+      // With a price the dollar budgets are Leitstand's: a hand edit in LiteLLM is put back.
+      const edited = await fetch(`${base}/team/update`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ team_id: 'search', max_budget: 99, soft_budget: 1 }),
+      });
+      expect(edited.status).toBe(200);
+      expect((await syncNow()).result).toMatchObject({ teams: { search: 'updated' } });
+      expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({ max_budget: 2.5, soft_budget: 2 });
+
       // A threshold of 100 % takes the soft budget away; a published change is pushed by its own job.
       await setTenantLimits(actor, 'search', {
         tokenBudget: '8000000',
