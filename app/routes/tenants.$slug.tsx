@@ -10,7 +10,17 @@ import { requirePermission } from '~/utils/auth.server';
 import { readCluster } from '~/utils/cluster.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { archiveTenant, getTenant, getTenantUsage, setTenantLimits, setTenantQuota, type TenantUsage, updateTenant } from '~/utils/tenants.server';
+import {
+  archiveTenant,
+  getLiteLlmPrice,
+  getTenant,
+  getTenantUsage,
+  liteLlmBudget,
+  setTenantLimits,
+  setTenantQuota,
+  type TenantUsage,
+  updateTenant,
+} from '~/utils/tenants.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'tenants:read', actionPermission: 'tenants:write' };
@@ -22,7 +32,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return loaderWork(async () => {
     const { tenant, models, objects } = await getTenant(params.slug ?? '');
     const usage = await readCluster(() => getTenantUsage([tenant.slug]), [] as TenantUsage[]);
+    const price = getLiteLlmPrice();
+    const budget = tenant.tokenBudget === null ? null : { tokens: tenant.tokenBudget, period: tenant.budgetPeriod, alertThresholdPercent: tenant.alertThresholdPercent };
     return json({
+      // What the LiteLLM team gets: null price = no dollar budget is sent (the page says so).
+      litellmBudget: price === null ? null : liteLlmBudget(budget, price),
       canWrite: principal.permissions.includes('tenants:write') && tenant.status === 'active',
       tenant: {
         slug: tenant.slug,
@@ -70,7 +84,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 type ActionResult = { ok: true; intent: string } | { ok: false; formError: string; fieldErrors: Record<string, string[]> };
 
 export default function TenantPage() {
-  const { tenant, models, objects, usage, usageError, canWrite } = useLoaderData<typeof loader>();
+  const { tenant, models, objects, usage, usageError, canWrite, litellmBudget } = useLoaderData<typeof loader>();
   const result = useActionData<ActionResult>();
   const navigation = useNavigation();
   const t = useT();
@@ -101,6 +115,18 @@ export default function TenantPage() {
             <dd>{tenant.contacts.length ? tenant.contacts.map((c) => `${c.name} <${c.email}>`).join(', ') : '—'}</dd>
             <dt>{t('tenants.status')}</dt>
             <dd>{tenant.status === 'active' ? t('tenants.status.active') : t('tenants.status.archived')}</dd>
+            <dt>{t('tenants.limits.litellmBudget')}</dt>
+            <dd>
+              {litellmBudget === null
+                ? t('tenants.litellm.budgetOff')
+                : litellmBudget.maxBudget === null
+                  ? t('tenants.limits.litellmBudgetNone')
+                  : t('tenants.limits.litellmBudgetValue', {
+                      max: litellmBudget.maxBudget,
+                      period: tenant.budgetPeriod === 'day' ? t('tenants.limits.period.day') : t('tenants.limits.period.month'),
+                      soft: litellmBudget.softBudget === null ? t('tenants.limits.litellmSoftNone') : `${litellmBudget.softBudget} USD`,
+                    })}
+            </dd>
           </dl>
         </div>
         <div className="card">

@@ -1,15 +1,26 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
-import { Field, FormError } from '~/components/auth/field';
+import { Field, FormError, Notice } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
+import { LiteLlmPanel, formatUtc } from '~/components/tenants/litellm-sync';
 import { TextAreaField, UsageMeter } from '~/components/tenants/fields';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readCluster } from '~/utils/cluster.server';
-import { formAction } from '~/utils/errors.server';
+import { formAction, isAppError } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { createTenant, getDb, getGatewayLimits, getTenantUsage, listTenants, type TenantUsage } from '~/utils/tenants.server';
+import {
+  type LiteLlmSyncView,
+  createTenant,
+  getDb,
+  getGatewayLimits,
+  getLiteLlmStatus,
+  getTenantUsage,
+  listTenants,
+  requestLiteLlmSync,
+  type TenantUsage,
+} from '~/utils/tenants.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'tenants:read', actionPermission: 'tenants:write' };
@@ -19,7 +30,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'te
 export async function loader({ request }: LoaderFunctionArgs) {
   const { principal } = await requirePermission(request, 'tenants:read');
   const showArchived = new URL(request.url).searchParams.get('archived') === '1';
-  const [tenants, gateway] = await Promise.all([listTenants({ includeArchived: showArchived }), getGatewayLimits(getDb())]);
+  const [tenants, gateway, litellm] = await Promise.all([listTenants({ includeArchived: showArchived }), getGatewayLimits(getDb()), getLiteLlmStatus()]);
   const usage = await readCluster(() => getTenantUsage(), [] as TenantUsage[]);
   const bySlug = new Map(usage.value.map((u) => [u.slug, u]));
   return json({
@@ -27,6 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     showArchived,
     usageError: usage.error,
     gateway: gateway ? { version: gateway.version, publishedAt: gateway.publishedAt.toISOString() } : null,
+    litellm: { ...litellm, latest: syncJson(litellm.latest), lastFinished: syncJson(litellm.lastFinished) },
     tenants: tenants.map((t) => {
       const u = bySlug.get(t.slug);
       return {
@@ -42,21 +54,46 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
+function syncJson(job: LiteLlmSyncView | null) {
+  return job
+    ? { ...job, createdAt: job.createdAt.toISOString(), runAt: job.runAt.toISOString(), finishedAt: job.finishedAt?.toISOString() ?? null }
+    : null;
+}
+
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requirePermission(request, 'tenants:write');
   return formAction(async () => {
-    const data = await parseForm(request, z.looseObject({ intent: z.literal('create', { error: 'Unknown action.' }) }));
+    const data = await parseForm(request, z.looseObject({ intent: z.enum(['create', 'litellm-sync'], { error: 'Unknown action.' }) }));
+    if (data.intent === 'litellm-sync') {
+      try {
+        const sync = await requestLiteLlmSync(actor);
+        return json({ ok: true as const, intent: data.intent, version: sync.version, created: sync.created, runAt: sync.runAt?.toISOString() ?? null });
+      } catch (error) {
+        // Not configured, or nothing published yet: said next to the button, not in the new-tenant form.
+        if (isAppError(error) && error.status === 409) return json({ ok: false as const, intent: data.intent, formError: error.message, fieldErrors: {} }, { status: 409 });
+        throw error;
+      }
+    }
     const tenant = await createTenant(actor, data);
     return redirect(`/tenants/${tenant.slug}`);
   });
 }
 
+type ActionResult =
+  | { ok: true; intent: 'litellm-sync'; version: number; created: boolean; runAt: string | null }
+  | { ok?: false; intent?: 'litellm-sync'; formError?: string; fieldErrors?: Record<string, string[]> };
+
 export default function TenantsPage() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<{ formError?: string; fieldErrors?: Record<string, string[]> }>();
+  const result = useActionData<ActionResult>();
   const navigation = useNavigation();
   const t = useT();
-  const fieldErrors = result?.fieldErrors ?? {};
+  const synced = result?.ok ? result : null;
+  const failed = result && !result.ok ? result : null;
+  const syncError = failed?.intent === 'litellm-sync' ? (failed.formError ?? null) : null;
+  const createFailed = failed && failed.intent !== 'litellm-sync' ? failed : null;
+  const fieldErrors = createFailed?.fieldErrors ?? {};
+  const busy = navigation.state === 'submitting';
   return (
     <>
       <h1>{t('tenants.title')}</h1>
@@ -65,6 +102,15 @@ export default function TenantsPage() {
           ? t('tenants.gatewayVersion', { version: data.gateway.version, time: data.gateway.publishedAt })
           : t('tenants.gatewayNone')}
       </p>
+      {synced ? (
+        <Notice>
+          {synced.created
+            ? t('tenants.litellm.queuedNotice', { version: synced.version })
+            : synced.runAt
+              ? t('tenants.litellm.alreadyQueuedAt', { version: synced.version, time: formatUtc(synced.runAt) })
+              : t('tenants.litellm.alreadyQueued', { version: synced.version })}
+        </Notice>
+      ) : null}
       {data.usageError ? (
         <p className="alert alert-error" role="alert">
           {t('cluster.loadFailed', { reason: data.usageError })}
@@ -120,10 +166,11 @@ export default function TenantsPage() {
           </table>
         </div>
       )}
+      <LiteLlmPanel status={data.litellm} canSync={data.canWrite} busy={busy} error={syncError} />
       {data.canWrite ? (
         <section aria-labelledby="new-tenant">
           <h2 id="new-tenant">{t('tenants.new')}</h2>
-          {result && Object.keys(fieldErrors).length === 0 ? <FormError message={result.formError} /> : null}
+          {createFailed && Object.keys(fieldErrors).length === 0 ? <FormError message={createFailed.formError} /> : null}
           <Form method="post" className="stack" noValidate>
             <CsrfInput />
             <input type="hidden" name="intent" value="create" />
@@ -131,7 +178,7 @@ export default function TenantsPage() {
             <Field name="name" label={t('tenants.name')} required errors={fieldErrors.name} autoComplete="off" />
             <Field name="costCentre" label={t('tenants.costCentre')} errors={fieldErrors.costCentre} autoComplete="off" />
             <TextAreaField name="contacts" label={t('tenants.contacts')} hint={t('tenants.contactsHint')} errors={fieldErrors.contacts} />
-            <button type="submit" disabled={navigation.state === 'submitting'}>
+            <button type="submit" disabled={busy}>
               {t('tenants.create')}
             </button>
           </Form>

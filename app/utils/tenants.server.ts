@@ -4,12 +4,16 @@ export {
   budgetPeriods,
   createTenant,
   getGatewayLimits,
+  getLiteLlmPrice,
+  getLiteLlmStatus,
   getTenant,
   getTenantUsage,
   listTenants,
+  liteLlmBudget,
+  requestLiteLlmSync,
   setTenantLimits,
   setTenantQuota,
   updateTenant,
 } from '../../server/tenants';
-export type { Tenant, TenantModel, TenantUsage } from '../../server/tenants';
+export type { LiteLlmStatus, LiteLlmSyncView, Tenant, TenantModel, TenantUsage } from '../../server/tenants';
 export { getDb } from '../../db/client';

@@ -19,6 +19,12 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/**
+ * A positive decimal such as 0.50 or 12 (no sign, no exponent, not zero). The Helm chart's
+ * values.schema.json uses the same pattern (RE2: no look-ahead), so both refuse the same values.
+ */
+export const positiveDecimalPattern = /^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$/;
+
 const byteSize = z
   .string()
   .regex(/^\d+(kb|mb)?$/i, 'a size such as 1mb, 512kb or 1048576')
@@ -76,6 +82,13 @@ export const configSchema = z.object({
     z.url({ protocol: /^https?$/, error: "an http:// or https:// URL of the LiteLLM proxy's admin API, e.g. http://litellm.llm-gateway:4000" }).optional(),
   ),
   LEITSTAND_LITELLM_API_KEY: optionalString,
+  LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS: optionalString.pipe(
+    z
+      .string()
+      .regex(positiveDecimalPattern, 'a positive decimal number of US dollars per million tokens, e.g. 0.50 (the price set as input_cost_per_token and output_cost_per_token in LiteLLM, times one million)')
+      .transform(Number)
+      .optional(),
+  ),
   LEITSTAND_SECRET_KEY: optionalString.pipe(
     z
       .string()
@@ -110,8 +123,12 @@ export interface Config {
   platformNamespace: string;
   /** Llama Guard (OpenAI-compatible API) for guard safety checks; url undefined = not configured. */
   llamaGuard: { url: string | undefined; model: string; apiKey: string | undefined };
-  /** LiteLLM proxy admin API the tenants' teams are pushed to; url undefined = ConfigMap only. */
-  litellm: { url: string | undefined; apiKey: string | undefined };
+  /**
+   * LiteLLM proxy admin API the tenants' teams are pushed to; url undefined = ConfigMap only.
+   * usdPerMillionTokens: the internal chargeback price that turns token budgets into LiteLLM's
+   * dollar `max_budget`; undefined = no `max_budget` is sent.
+   */
+  litellm: { url: string | undefined; apiKey: string | undefined; usdPerMillionTokens: number | undefined };
   /** Base64 of 32 bytes: encrypts store credentials, keys subject hashes, derives the evidence signing key. */
   secretKey: string | undefined;
 }
@@ -155,7 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     modelImageRegistry: c.LEITSTAND_MODEL_IMAGE_REGISTRY,
     platformNamespace: c.LEITSTAND_PLATFORM_NAMESPACE,
     llamaGuard: { url: c.LEITSTAND_LLAMA_GUARD_URL, model: c.LEITSTAND_LLAMA_GUARD_MODEL, apiKey: c.LEITSTAND_LLAMA_GUARD_API_KEY },
-    litellm: { url: c.LEITSTAND_LITELLM_URL, apiKey: c.LEITSTAND_LITELLM_API_KEY },
+    litellm: { url: c.LEITSTAND_LITELLM_URL, apiKey: c.LEITSTAND_LITELLM_API_KEY, usdPerMillionTokens: c.LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS },
     secretKey: c.LEITSTAND_SECRET_KEY,
   };
 }

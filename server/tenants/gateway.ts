@@ -31,8 +31,9 @@ export interface GatewayLimits {
 /**
  * The same limits as LiteLLM team objects (the body of `/team/new` or `/team/update`):
  * `team_id`, `team_alias`, `models`, `tpm_limit`, `rpm_limit`, `budget_duration` ("1d",
- * "30d"). LiteLLM budgets are in US dollars (`max_budget`), not tokens, so the token budget
- * travels in `metadata` and `max_budget` is left to the usage context once prices exist.
+ * "30d"). LiteLLM budgets are in US dollars, not tokens: `max_budget` and `soft_budget` are
+ * set only with a price per million tokens (LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS);
+ * the token budget always travels in `metadata`.
  */
 export interface LiteLlmTeam {
   team_id: string;
@@ -40,6 +41,15 @@ export interface LiteLlmTeam {
   models: string[];
   tpm_limit: number | null;
   rpm_limit: number | null;
+  /** US dollars per budget period: tokens / 1e6 × price; null without a price or a token budget. */
+  max_budget: number | null;
+  /**
+   * US dollars at which LiteLLM alerts (it does not block): max_budget × alert threshold %.
+   * Null when max_budget is, and when it would not be below max_budget (threshold 100 %, or
+   * a zero budget): an alert at the point where requests are refused says nothing new, and
+   * LiteLLM refuses a soft budget that is not below the hard one where it checks them.
+   */
+  soft_budget: number | null;
   budget_duration: string | null;
   /**
    * True when the tenant may use no model: LiteLLM reads a team's empty `models` list as
@@ -49,6 +59,11 @@ export interface LiteLlmTeam {
   metadata: {
     leitstand_tenant: string;
     token_budget: number | null;
+    /**
+     * The price in force when Leitstand wrote the team (null: none). Non-null marks the
+     * team's max_budget/soft_budget as Leitstand's, so a later unset price clears them.
+     */
+    usd_per_million_tokens: number | null;
     alert_threshold_percent: number;
     model_rpm_limit: Record<string, number>;
     model_tpm_limit: Record<string, number>;
@@ -71,24 +86,56 @@ export async function buildGatewayTenants(db: Executor): Promise<GatewayTenantLi
   }));
 }
 
-/** LiteLLM team objects for the same tenants. */
-export function toLiteLlmTeams(list: GatewayTenantLimits[]): LiteLlmTeam[] {
-  return list.map((t) => ({
-    team_id: t.tenant,
-    team_alias: t.name,
-    models: t.models.map((m) => m.model),
-    tpm_limit: t.rateLimits.tokensPerMinute,
-    rpm_limit: t.rateLimits.requestsPerMinute,
-    budget_duration: t.budget ? (t.budget.period === 'day' ? '1d' : '30d') : null,
-    blocked: t.models.length === 0,
-    metadata: {
-      leitstand_tenant: t.tenant,
-      token_budget: t.budget?.tokens ?? null,
-      alert_threshold_percent: t.budget?.alertThresholdPercent ?? 100,
-      model_rpm_limit: Object.fromEntries(t.models.filter((m) => m.requestsPerMinute !== null).map((m) => [m.model, m.requestsPerMinute!])),
-      model_tpm_limit: Object.fromEntries(t.models.filter((m) => m.tokensPerMinute !== null).map((m) => [m.model, m.tokensPerMinute!])),
-    },
-  }));
+/**
+ * US dollars rounded to a millionth of a dollar: finer than cents, so a small budget at a
+ * low price is not rounded away, and exact in binary floating point often enough that the
+ * value LiteLLM stores and returns compares equal to the one we computed.
+ */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
+/**
+ * The dollar budgets LiteLLM enforces for a token budget at a price per million tokens
+ * (both null without a price or without a budget). See LiteLlmTeam for soft_budget's rule.
+ */
+export function liteLlmBudget(
+  budget: GatewayTenantLimits['budget'],
+  usdPerMillionTokens: number | undefined,
+): { maxBudget: number | null; softBudget: number | null } {
+  if (!budget || usdPerMillionTokens === undefined) return { maxBudget: null, softBudget: null };
+  const maxBudget = roundUsd((budget.tokens / 1e6) * usdPerMillionTokens);
+  const soft = roundUsd((maxBudget * budget.alertThresholdPercent) / 100);
+  return { maxBudget, softBudget: soft < maxBudget ? soft : null };
+}
+
+/**
+ * LiteLLM team objects for the same tenants. `usdPerMillionTokens` (the configured
+ * LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS) turns token budgets into dollar budgets.
+ */
+export function toLiteLlmTeams(list: GatewayTenantLimits[], usdPerMillionTokens: number | undefined): LiteLlmTeam[] {
+  return list.map((t) => {
+    const { maxBudget, softBudget } = liteLlmBudget(t.budget, usdPerMillionTokens);
+    return {
+      team_id: t.tenant,
+      team_alias: t.name,
+      models: t.models.map((m) => m.model),
+      tpm_limit: t.rateLimits.tokensPerMinute,
+      rpm_limit: t.rateLimits.requestsPerMinute,
+      max_budget: maxBudget,
+      soft_budget: softBudget,
+      budget_duration: t.budget ? (t.budget.period === 'day' ? '1d' : '30d') : null,
+      blocked: t.models.length === 0,
+      metadata: {
+        leitstand_tenant: t.tenant,
+        token_budget: t.budget?.tokens ?? null,
+        usd_per_million_tokens: usdPerMillionTokens ?? null,
+        alert_threshold_percent: t.budget?.alertThresholdPercent ?? 100,
+        model_rpm_limit: Object.fromEntries(t.models.filter((m) => m.requestsPerMinute !== null).map((m) => [m.model, m.requestsPerMinute!])),
+        model_tpm_limit: Object.fromEntries(t.models.filter((m) => m.tokensPerMinute !== null).map((m) => [m.model, m.tokensPerMinute!])),
+      },
+    };
+  });
 }
 
 /**
@@ -113,7 +160,8 @@ export async function publishGatewayLimits(tx: Tx, actor: AuditActor): Promise<{
       annotations: { 'leitstand.io/version': String(version), 'leitstand.io/content-sha256': hash },
       data: {
         'limits.json': `${JSON.stringify(content, null, 2)}\n`,
-        'litellm-teams.json': `${JSON.stringify({ teams: toLiteLlmTeams(list) }, null, 2)}\n`,
+        // Priced at publication: a changed price shows here with the next version (LiteLLM itself gets it at the next start).
+        'litellm-teams.json': `${JSON.stringify({ teams: toLiteLlmTeams(list, getConfig().litellm.usdPerMillionTokens) }, null, 2)}\n`,
         version: String(version),
       },
     }),

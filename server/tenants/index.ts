@@ -25,6 +25,7 @@ export {
   type LiteLlmTeam,
   buildGatewayTenants,
   getGatewayLimits,
+  liteLlmBudget,
   publishGatewayLimits,
   toLiteLlmTeams,
 } from './gateway';
@@ -41,5 +42,15 @@ export {
   updateTenantSchema,
 } from './validation';
 export { budgetPeriods, tenantStatuses, type BudgetPeriod, type TenantStatus } from '../../db/schema/tenants';
-export { LITELLM_SYNC_JOB, type LiteLlmSyncResult, enqueueLiteLlmSync, litellmSyncJob } from './litellm';
+export {
+  LITELLM_SYNC_JOB,
+  type LiteLlmStatus,
+  type LiteLlmSyncResult,
+  type LiteLlmSyncView,
+  enqueueLiteLlmSync,
+  getLiteLlmPrice,
+  getLiteLlmStatus,
+  litellmSyncJob,
+  requestLiteLlmSync,
+} from './litellm';
 export { tenantsLifecycle } from './lifecycle';

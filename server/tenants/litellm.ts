@@ -2,9 +2,10 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Tx, getDb } from '../../db/client';
 import { tenants } from '../../db/schema/tenants';
-import { recordAudit, systemActor } from '../audit';
+import { type AuditActor, recordAudit, systemActor } from '../audit';
 import { getConfig } from '../config';
-import { type JobContext, PermanentJobError, defineJobType, enqueueJob } from '../jobs';
+import { ConflictError } from '../core/errors';
+import { type JobContext, type JobState, type JobView, PermanentJobError, defineJobType, enqueueJob, listJobs } from '../jobs';
 import { type LiteLlmTeam, getGatewayLimits, toLiteLlmTeams } from './gateway';
 
 /**
@@ -21,7 +22,8 @@ interface SyncPayload {
   version: number;
 }
 
-type TeamOutcome = 'created' | 'updated' | 'unchanged' | 'blocked' | 'absent';
+const teamOutcomes = ['created', 'updated', 'unchanged', 'blocked', 'absent'] as const;
+type TeamOutcome = (typeof teamOutcomes)[number];
 
 export interface LiteLlmSyncResult {
   version: number;
@@ -79,6 +81,30 @@ async function call(method: 'GET' | 'POST', path: string, body: unknown, signal:
 
 type TeamInfo = Partial<Omit<LiteLlmTeam, 'metadata'>> & { blocked?: boolean; metadata?: Record<string, unknown> | null };
 
+type BudgetFields = Partial<Pick<LiteLlmTeam, 'max_budget' | 'soft_budget'>>;
+
+/**
+ * The dollar budget fields Leitstand sends for a team. They are Leitstand's once a price is
+ * set, or while the team in LiteLLM still carries a price Leitstand wrote (so unsetting the
+ * price clears the budgets it set); otherwise they are left alone: without a price Leitstand
+ * has no dollar figure, and a budget someone set in LiteLLM by hand stays. `soft_budget` is
+ * sent when it has a value or LiteLLM shows the field (LiteLLM versions before team soft
+ * budgets neither take nor return it).
+ */
+function budgetFields(team: LiteLlmTeam, current: TeamInfo | null): BudgetFields {
+  const priced = team.metadata.usd_per_million_tokens !== null || (current?.metadata?.usd_per_million_tokens ?? null) !== null;
+  if (!priced) return {};
+  const fields: BudgetFields = { max_budget: team.max_budget };
+  if (team.soft_budget !== null || (current !== null && 'soft_budget' in current)) fields.soft_budget = team.soft_budget;
+  return fields;
+}
+
+/** The body of /team/new or /team/update: the team without the budget fields Leitstand does not own. */
+function teamBody(team: LiteLlmTeam, current: TeamInfo | null): Omit<LiteLlmTeam, 'max_budget' | 'soft_budget'> & BudgetFields {
+  const { max_budget: _max, soft_budget: _soft, ...rest } = team;
+  return { ...rest, ...budgetFields(team, current) };
+}
+
 async function teamInfo(teamId: string, signal: AbortSignal): Promise<TeamInfo | null> {
   const res = await call('GET', `team/info?team_id=${encodeURIComponent(teamId)}`, undefined, signal);
   if (res.status === 404) return null;
@@ -87,6 +113,11 @@ async function teamInfo(teamId: string, signal: AbortSignal): Promise<TeamInfo |
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Dollar amounts as LiteLLM returns them (floats; a database may hand back 12.5 as 12.500000001). */
+function sameUsd(a: unknown, b: number | null | undefined): boolean {
+  if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
+  return typeof a === 'number' && Math.abs(a - b) < 5e-7;
+}
 
 /** True when every field Leitstand owns has our value in LiteLLM (other metadata keys are LiteLLM's or someone else's). */
 function inSync(current: TeamInfo, team: LiteLlmTeam): boolean {
@@ -97,6 +128,7 @@ function inSync(current: TeamInfo, team: LiteLlmTeam): boolean {
     (current.tpm_limit ?? null) === team.tpm_limit &&
     (current.rpm_limit ?? null) === team.rpm_limit &&
     (current.budget_duration ?? null) === team.budget_duration &&
+    Object.entries(budgetFields(team, current)).every(([k, v]) => sameUsd(current[k as keyof BudgetFields], v)) &&
     (current.blocked ?? false) === team.blocked &&
     Object.entries(team.metadata).every(([k, v]) => sameJson(metadata[k], v))
   );
@@ -111,14 +143,14 @@ function refused(res: { status: number; body: unknown }, what: string): Error {
 async function upsertTeam(team: LiteLlmTeam, signal: AbortSignal): Promise<TeamOutcome> {
   const current = await teamInfo(team.team_id, signal);
   if (!current) {
-    const created = await call('POST', 'team/new', team, signal);
+    const created = await call('POST', 'team/new', teamBody(team, null), signal);
     if (created.status === 200) return 'created';
     // Created meanwhile (another replica, or a crash after the create): update it instead.
     if (!(created.status === 400 && /already exists/i.test(detailOf(created.body)))) throw refused(created, `POST /team/new for ${team.team_id}`);
     return upsertTeam(team, signal);
   }
   if (inSync(current, team)) return 'unchanged';
-  const updated = await call('POST', 'team/update', { ...team, metadata: { ...(current.metadata ?? {}), ...team.metadata } }, signal);
+  const updated = await call('POST', 'team/update', { ...teamBody(team, current), metadata: { ...(current.metadata ?? {}), ...team.metadata } }, signal);
   if (updated.status !== 200) throw refused(updated, `POST /team/update for ${team.team_id}`);
   return 'updated';
 }
@@ -137,7 +169,7 @@ async function runSync(ctx: JobContext<SyncPayload>): Promise<LiteLlmSyncResult>
   const latest = await getGatewayLimits(db);
   if (!latest) return { version: ctx.payload.version, teams: {} };
   if (latest.version > ctx.payload.version) return { version: ctx.payload.version, supersededBy: latest.version, teams: {} };
-  const teams = toLiteLlmTeams(latest.content.tenants);
+  const teams = toLiteLlmTeams(latest.content.tenants, getConfig().litellm.usdPerMillionTokens);
   const archived = (await db.select({ slug: tenants.slug }).from(tenants).where(eq(tenants.status, 'archived'))).map((t) => t.slug).sort();
   const total = teams.length + archived.length;
   const outcomes: Record<string, TeamOutcome> = {};
@@ -172,6 +204,9 @@ export const litellmSyncJob = defineJobType<SyncPayload, LiteLlmSyncResult>(LITE
   handler: runSync,
 });
 
+const syncJobOf = (version: number) =>
+  ({ type: litellmSyncJob, payload: { version }, dedupeKey: `v${version}`, owner: { type: 'gateway-limits', id: String(version) } }) as const;
+
 /**
  * Queues the push of a published version to LiteLLM, in the caller's transaction (that of
  * the publication), when LEITSTAND_LITELLM_URL is set. One job per version; a job whose
@@ -179,8 +214,111 @@ export const litellmSyncJob = defineJobType<SyncPayload, LiteLlmSyncResult>(LITE
  */
 export async function enqueueLiteLlmSync(tx: Tx, version: number): Promise<string | null> {
   if (!getConfig().litellm.url) return null;
-  const job = await enqueueJob(tx, { type: litellmSyncJob, payload: { version }, dedupeKey: `v${version}`, owner: { type: 'gateway-limits', id: String(version) } });
+  const job = await enqueueJob(tx, syncJobOf(version));
   return job.id;
+}
+
+/**
+ * "Sync to LiteLLM now": queues the push of the current version for a person, with the
+ * audit event `tenant.litellm.sync-request` in the same transaction. When a push of that
+ * version is already queued or running, that job is returned (`created: false`) and its
+ * `runAt` says when it next tries. Refused (409) without LEITSTAND_LITELLM_URL or before
+ * the first publication.
+ */
+export async function requestLiteLlmSync(actor: AuditActor): Promise<{ jobId: string; version: number; created: boolean; runAt: Date | null }> {
+  const url = getConfig().litellm.url;
+  if (!url) throw new ConflictError('LiteLLM is not configured: set LEITSTAND_LITELLM_URL (and LEITSTAND_LITELLM_API_KEY) to push the teams to it.');
+  return getDb().transaction(async (tx) => {
+    const latest = await getGatewayLimits(tx);
+    if (!latest) throw new ConflictError('There is nothing to push yet: the gateway limits are published with the first tenant.');
+    const job = await enqueueJob(tx, { ...syncJobOf(latest.version), actor });
+    await recordAudit(tx, {
+      actor,
+      action: 'tenant.litellm.sync-request',
+      targetType: 'litellm',
+      targetId: url,
+      after: { version: latest.version, job: job.id, queued: job.created },
+    });
+    const [view] = job.created ? [] : (await listJobs({ type: LITELLM_SYNC_JOB, owner: syncJobOf(latest.version).owner, state: ['queued', 'running'], limit: 1 }, tx)).jobs;
+    return { jobId: job.id, version: latest.version, created: job.created, runAt: view?.state === 'queued' ? view.runAt : null };
+  });
+}
+
+/** One LiteLLM sync job as the tenants page shows it. */
+export interface LiteLlmSyncView {
+  id: string;
+  state: JobState;
+  /** The gateway limits version it pushes. */
+  version: number | null;
+  /** Who or what queued it: a person (the button), or the system (a publication, the start-up). */
+  createdBy: string;
+  createdAt: Date;
+  /** When a queued job runs (next attempt after a failure, with backoff). */
+  runAt: Date;
+  finishedAt: Date | null;
+  attempts: number;
+  maxAttempts: number;
+  progress: { done: number; total: number } | null;
+  /** Teams per outcome, once it succeeded. */
+  counts: Record<TeamOutcome, number> | null;
+  /** Set when a newer version was published meanwhile (that version's job pushed instead). */
+  supersededBy: number | null;
+  /** The last error (a failed job's, or the one a queued job is retrying after). */
+  error: string | null;
+}
+
+function syncView(job: JobView): LiteLlmSyncView {
+  const result = job.state === 'succeeded' ? (job.result as LiteLlmSyncResult | null) : null;
+  const outcomes = Object.values(result?.teams ?? {});
+  const version = job.owner?.type === 'gateway-limits' ? Number(job.owner.id) : NaN;
+  return {
+    id: job.id,
+    state: job.state,
+    version: Number.isInteger(version) ? version : null,
+    createdBy: job.createdBy.name,
+    createdAt: job.createdAt,
+    runAt: job.runAt,
+    finishedAt: job.finishedAt,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    progress: job.progress ? { done: job.progress.done, total: job.progress.total } : null,
+    counts: result ? (Object.fromEntries(teamOutcomes.map((o) => [o, outcomes.filter((x) => x === o).length])) as Record<TeamOutcome, number>) : null,
+    supersededBy: result?.supersededBy ?? null,
+    error: job.lastError,
+  };
+}
+
+/** What the tenants page shows about LiteLLM: whether it is configured, the price, and the last syncs. */
+export interface LiteLlmStatus {
+  /** Host (and port) of LEITSTAND_LITELLM_URL, never its credentials; null when unset. */
+  target: string | null;
+  /** LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS; null: no max_budget is sent. */
+  usdPerMillionTokens: number | null;
+  /** The newest sync job (of any state), or null when none ran. */
+  latest: LiteLlmSyncView | null;
+  /** The newest finished one, when the newest is still queued or running. */
+  lastFinished: LiteLlmSyncView | null;
+}
+
+/** LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS, or null: the price token budgets become LiteLLM dollar budgets at. */
+export function getLiteLlmPrice(): number | null {
+  return getConfig().litellm.usdPerMillionTokens ?? null;
+}
+
+/** The LiteLLM side of the gateway limits, for the tenants page. */
+export async function getLiteLlmStatus(): Promise<LiteLlmStatus> {
+  const { url } = getConfig().litellm;
+  const [latest] = (await listJobs({ type: LITELLM_SYNC_JOB, limit: 1 })).jobs;
+  const [finished] =
+    latest && (latest.state === 'queued' || latest.state === 'running')
+      ? (await listJobs({ type: LITELLM_SYNC_JOB, state: ['succeeded', 'failed', 'cancelled'], limit: 1 })).jobs
+      : [];
+  return {
+    target: url ? new URL(url).host : null,
+    usdPerMillionTokens: getLiteLlmPrice(),
+    latest: latest ? syncView(latest) : null,
+    lastFinished: finished ? syncView(finished) : null,
+  };
 }
 
 /**

@@ -135,6 +135,7 @@ describe('chart values map one-to-one to configSchema', () => {
     if (key === 'LEITSTAND_ADMIN_PASSWORD') return ['', 'x'.repeat(11), 'x'.repeat(12)];
     if (key === 'LEITSTAND_SECRET_KEY') return ['', `${'A'.repeat(43)}=`, 'A'.repeat(44), `${'A'.repeat(42)}=`];
     if (key === 'HOST') return ['', '0.0.0.0', '::'];
+    if (key === 'LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS') return ['', '0.50', '12', '0.000001', '0', '0.00', '-1', '1e3', '.5', '1.', 'abc'];
     return ['', '/a/path'];
   };
   const cases = (['config', 'secrets'] as const).flatMap((section) =>

@@ -4,6 +4,8 @@
  *
  * Modelled on LiteLLM's documented endpoints and its team_endpoints.py:
  * - every route wants `Authorization: Bearer <LITELLM_MASTER_KEY>` (else 401);
+ * - team rows carry `max_budget` and `soft_budget` (US dollars, floats; null = none), as a
+ *   LiteLLM with team soft budgets stores and returns them;
  * - `POST /team/new` takes a NewTeamRequest (unknown fields and wrong types: 422, as
  *   pydantic would for types; strict on names so a misspelt field is caught), answers 400
  *   "Team id = X already exists. Please use a different team id." for a taken team_id, and
@@ -30,6 +32,8 @@ const teamFields: Record<string, (v: unknown) => boolean> = {
   tpm_limit: (v) => v === null || Number.isInteger(v),
   rpm_limit: (v) => v === null || Number.isInteger(v),
   max_budget: (v) => v === null || typeof v === 'number',
+  // TeamBase / UpdateTeamRequest `soft_budget: Optional[float]` (LiteLLM's team soft budget alerts).
+  soft_budget: (v) => v === null || typeof v === 'number',
   budget_duration: (v) => v === null || (typeof v === 'string' && /^\d+(s|m|h|d|w|mo)$/.test(v)),
   models: (v) => Array.isArray(v) && v.every((m) => typeof m === 'string'),
   blocked: (v) => typeof v === 'boolean',
@@ -93,6 +97,7 @@ const server = http.createServer((req, res) => {
         tpm_limit: null,
         rpm_limit: null,
         max_budget: null,
+        soft_budget: null,
         budget_duration: null,
         models: [],
         blocked: false,

@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../../server/audit';
 import { parseConfig } from '../../../server/config';
 import { setSingleton } from '../../../server/core/singleton';
 import { type JobDetail, getJob, listJobs, startWorkers, stopWorkers } from '../../../server/jobs';
-import { LITELLM_SYNC_JOB, archiveTenant, createTenant, enqueueLiteLlmSync, getGatewayLimits, setTenantLimits } from '../../../server/tenants';
+import { LITELLM_SYNC_JOB, archiveTenant, createTenant, enqueueLiteLlmSync, getGatewayLimits, liteLlmBudget, setTenantLimits } from '../../../server/tenants';
 import { auditEventsOf } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
-import { startSimKube, stopKube, waitFor } from './support';
+import { startFakeLiteLlm, startSimKube, stopKube, waitFor } from './support';
 
 const MASTER_KEY = 'sk-leitstand-test-master';
 let database: TestDatabase;
@@ -16,26 +15,21 @@ let fake: ChildProcess;
 let base = '';
 const actor = { ...systemActor, name: 'litellm-test' };
 
-/** Points the process's config at the fake LiteLLM (the config is parsed once per process). */
-function configure(apiKey: string) {
-  setSingleton('config', parseConfig({ ...process.env, LEITSTAND_LITELLM_URL: base, LEITSTAND_LITELLM_API_KEY: apiKey }));
+/** Points the process's config at the fake LiteLLM (the config is parsed once per process), optionally with a price. */
+function configure(apiKey: string, usdPerMillionTokens?: string) {
+  setSingleton(
+    'config',
+    parseConfig({
+      ...process.env,
+      LEITSTAND_LITELLM_URL: base,
+      LEITSTAND_LITELLM_API_KEY: apiKey,
+      LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS: usdPerMillionTokens,
+    }),
+  );
 }
 
 beforeAll(async () => {
-  fake = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fake-litellm.ts')], {
-    env: { ...process.env, LITELLM_MASTER_KEY: MASTER_KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    fake.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    fake.once('exit', (code) => reject(new Error(`fake LiteLLM exited with ${code}`)));
-  });
-  base = `http://127.0.0.1:${port}`;
+  ({ base, process: fake } = await startFakeLiteLlm(MASTER_KEY));
   configure(MASTER_KEY);
   database = await createTestDatabase();
   await startSimKube({ instanceId: 'litellm-test' });
@@ -159,5 +153,91 @@ describe('LiteLLM teams from the gateway limits', () => {
     } finally {
       configure(MASTER_KEY);
     }
+  });
+});
+
+/** Queues a push of the current version (as the start-up does) and waits for it to finish. */
+async function syncNow(): Promise<JobDetail> {
+  const id = (await database.db.transaction(async (tx) => enqueueLiteLlmSync(tx, (await getGatewayLimits(tx))!.version)))!;
+  return waitFor('sync finished', async () => {
+    const job = await getJob(id);
+    return job && ['succeeded', 'failed'].includes(job.state) ? job : undefined;
+  });
+}
+
+describe('LiteLLM dollar budgets from token budgets', () => {
+  it('computes max_budget from the price and soft_budget at the alert threshold, rounded to a millionth of a dollar', () => {
+    expect(liteLlmBudget({ tokens: 5_000_000, period: 'month', alertThresholdPercent: 80 }, 0.5)).toEqual({ maxBudget: 2.5, softBudget: 2 });
+    expect(liteLlmBudget({ tokens: 1_234_567, period: 'day', alertThresholdPercent: 80 }, 0.3)).toEqual({ maxBudget: 0.37037, softBudget: 0.296296 });
+    // An alert at the point where requests are refused says nothing new: no soft budget.
+    expect(liteLlmBudget({ tokens: 1_000_000, period: 'day', alertThresholdPercent: 100 }, 2)).toEqual({ maxBudget: 2, softBudget: null });
+    expect(liteLlmBudget({ tokens: 0, period: 'day', alertThresholdPercent: 50 }, 2)).toEqual({ maxBudget: 0, softBudget: null });
+    expect(liteLlmBudget({ tokens: 1_000_000, period: 'day', alertThresholdPercent: 80 }, undefined)).toEqual({ maxBudget: null, softBudget: null });
+    expect(liteLlmBudget(null, 2)).toEqual({ maxBudget: null, softBudget: null });
+  });
+
+  it('sends no dollar budget without a price', async () => {
+    const posts = (await calls()).filter((c) => c.method === 'POST' && c.path.startsWith('/team/') && c.body?.team_id === 'search');
+    expect(posts.length).toBeGreaterThan(1);
+    for (const post of posts) {
+      expect(post.body).not.toHaveProperty('max_budget');
+      expect(post.body).not.toHaveProperty('soft_budget');
+    }
+    expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({ max_budget: null, soft_budget: null });
+  });
+
+  it('pushes max_budget and soft_budget with a price, once: equal state is not written again', async () => {
+    configure(MASTER_KEY, '0.50');
+    try {
+      // search: 5,000,000 tokens a day, alert at 80 %.
+      expect((await syncNow()).result).toMatchObject({ teams: { search: 'updated' } });
+      const info = (await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info;
+      expect(info).toMatchObject({ max_budget: 2.5, soft_budget: 2, budget_duration: '1d', metadata: { token_budget: 5_000_000, usd_per_million_tokens: 0.5 } });
+
+      const before = (await calls()).length;
+      expect((await syncNow()).result).toMatchObject({ teams: { search: 'unchanged' } });
+      expect((await calls()).slice(before).filter((c) => c.method === 'POST')).toEqual([]);
+
+      // With a price the dollar budgets are Leitstand's: a hand edit in LiteLLM is put back.
+      const edited = await fetch(`${base}/team/update`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ team_id: 'search', max_budget: 99, soft_budget: 1 }),
+      });
+      expect(edited.status).toBe(200);
+      expect((await syncNow()).result).toMatchObject({ teams: { search: 'updated' } });
+      expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({ max_budget: 2.5, soft_budget: 2 });
+
+      // A threshold of 100 % takes the soft budget away; a published change is pushed by its own job.
+      await setTenantLimits(actor, 'search', {
+        tokenBudget: '8000000',
+        budgetPeriod: 'day',
+        alertThresholdPercent: '100',
+        requestsPerMinute: '900',
+        tokensPerMinute: '200000',
+        models: 'llama-3.1-70b rpm=60 tpm=100000\nmistral-7b',
+      });
+      expect((await syncOfLatest()).result).toMatchObject({ teams: { search: 'updated' } });
+      expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({ max_budget: 4, soft_budget: null });
+    } finally {
+      configure(MASTER_KEY);
+    }
+  });
+
+  it('clears the dollar budgets it set when the price is unset, and then leaves a hand-set budget alone', async () => {
+    expect((await syncNow()).result).toMatchObject({ teams: { search: 'updated' } });
+    expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info).toMatchObject({
+      max_budget: null,
+      soft_budget: null,
+      metadata: { token_budget: 8_000_000, usd_per_million_tokens: null },
+    });
+    const edited = await fetch(`${base}/team/update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ team_id: 'search', max_budget: 9 }),
+    });
+    expect(edited.status).toBe(200);
+    expect((await syncNow()).result).toMatchObject({ teams: { search: 'unchanged' } });
+    expect((await litellm<TeamInfo>('/team/info?team_id=search')).body.team_info.max_budget).toBe(9);
   });
 });

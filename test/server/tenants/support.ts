@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { getKubeClient, getKubeRuntime, startKube, stopKube, type KubeObject } from '../../../server/kube';
@@ -62,4 +63,22 @@ export function gpuDeployment(name: string, replicas: number, gpus: number, podS
       },
     },
   };
+}
+
+/** Starts fake-litellm.ts in its own process; resolves with its base URL once it listens. */
+export async function startFakeLiteLlm(masterKey: string): Promise<{ base: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fake-litellm.ts')], {
+    env: { ...process.env, LITELLM_MASTER_KEY: masterKey },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`fake LiteLLM exited with ${code}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, process: child };
 }

@@ -177,7 +177,10 @@ describe('setTenantLimits and the gateway ConfigMap', () => {
       rpm_limit: 600,
       tpm_limit: 200_000,
       budget_duration: '1d',
-      metadata: { token_budget: 5_000_000, model_rpm_limit: { 'llama-3.1-70b': 60 }, model_tpm_limit: { 'llama-3.1-70b': 100_000 } },
+      // No LEITSTAND_LITELLM_USD_PER_MILLION_TOKENS here: no dollar budget.
+      max_budget: null,
+      soft_budget: null,
+      metadata: { token_budget: 5_000_000, usd_per_million_tokens: null, model_rpm_limit: { 'llama-3.1-70b': 60 }, model_tpm_limit: { 'llama-3.1-70b': 100_000 } },
     });
   });
 
