@@ -93,6 +93,7 @@ export default function ClusterOverview() {
             <thead>
               <tr>
                 <th scope="col">{t('cluster.controller')}</th>
+                <th scope="col">{t('cluster.controllerKind')}</th>
                 <th scope="col">{t('cluster.running')}</th>
                 <th scope="col">{t('cluster.lastReconcile')}</th>
                 <th scope="col" className="num">{t('cluster.reconciles')}</th>
@@ -107,14 +108,26 @@ export default function ClusterOverview() {
               {info.controllers.map((c) => (
                 <tr key={c.controller}>
                   <td>{c.controller}</td>
-                  <td>{c.running ? t('common.yes') : t('common.no')}</td>
-                  <td className="nowrap">{formatDateTime(c.lastReconcileAt, locale) || '—'}</td>
+                  <td>{t(c.kind === 'leader-only' ? 'cluster.controllerKind.leaderOnly' : 'cluster.controllerKind.desired')}</td>
+                  <td>
+                    {c.runsOn === 'this-replica' ? (
+                      <span className="badge badge-ok">{t('cluster.runsOn.thisReplica')}</span>
+                    ) : c.runsOn === 'leader' ? (
+                      <span className="badge badge-ok">{t('cluster.runsOn.leader', { id: c.instanceId ?? '—' })}</span>
+                    ) : (
+                      <span className="badge">{t('cluster.runsOn.notRunning')}</span>
+                    )}
+                  </td>
+                  <td className="nowrap">
+                    {c.reported ? formatDateTime(c.lastReconcileAt, locale) || '—' : <span className="muted">{t('cluster.notReported')}</span>}
+                  </td>
                   <td className="num">{c.reconcileTotal}</td>
                   <td className="num">{c.errorTotal}</td>
                   <td className="num">{c.queueDepth}</td>
-                  <td className="num">{c.objectsManaged}</td>
+                  {/* Leader-only controllers own no desired objects: nothing to count. */}
+                  <td className="num">{c.kind === 'leader-only' ? '—' : c.objectsManaged}</td>
                   <td className="num">
-                    {c.objectsDrifted > 0 ? <span className="badge badge-warn">{c.objectsDrifted}</span> : 0}
+                    {c.kind === 'leader-only' ? '—' : c.objectsDrifted > 0 ? <span className="badge badge-warn">{c.objectsDrifted}</span> : 0}
                   </td>
                   <td>{c.lastError ? <span className="field-error">{c.lastError}</span> : '—'}</td>
                 </tr>

@@ -10,9 +10,10 @@ import {
   defineJobType,
   enqueueJob,
   isJobInterruption,
+  listJobSteps,
   listJobs,
 } from '../jobs';
-import { type KubeClient, getClusterObjects, getKubeClient, nodes as kubeNodes, pods as kubePods } from '../kube';
+import { type KubeClient, type KubeObject, getClusterObjects, getKubeClient, nodes as kubeNodes, pods as kubePods } from '../kube';
 import { type DrainPreview, listPdbs, pdbSelects, previewDrain } from './maintenance';
 import { parseGpuInput } from './parse';
 
@@ -35,15 +36,18 @@ export interface DrainPayload {
   node: string;
 }
 
-interface PlannedPod {
-  namespace: string;
-  name: string;
-  uid: string;
-}
+const plannedPod = z.object({ namespace: z.string(), name: z.string(), uid: z.string().min(1) });
+type PlannedPod = z.infer<typeof plannedPod>;
+
+/** Step key prefix of the pods the drain met on the node; the output names the pod. */
+const POD_STEP = 'pod:';
 
 export interface DrainJobResult {
   node: string;
+  /** Pods this drain evicted (and saw go). */
   evicted: string[];
+  /** Pods that went without this drain's eviction (deleted by someone else, or replaced). */
+  gone: string[];
   skipped: Array<{ pod: string; reason: string }>;
 }
 
@@ -52,6 +56,8 @@ export const drainTiming = {
   /** How long one attempt waits for an evicted pod to disappear before retrying later. */
   goneTimeoutMs: 5 * 60_000,
   pollMs: 250,
+  /** Rounds of "read the node's pods, evict the new ones" per attempt before waiting for a retry. */
+  maxRounds: 5,
 };
 
 /** The job's identity in the audit events it writes itself. */
@@ -128,6 +134,16 @@ async function waitGone(client: KubeClient, planned: PlannedPod, ctx: JobContext
   }
 }
 
+/** The pods this drain has met on the node so far (every attempt), from their `pod:<uid>` steps. */
+async function knownPods(jobId: string): Promise<Map<string, PlannedPod>> {
+  const known = new Map<string, PlannedPod>();
+  for (const step of await listJobSteps(jobId, { keyPrefix: POD_STEP })) {
+    const parsed = plannedPod.safeParse(step.output);
+    if (step.state === 'succeeded' && parsed.success) known.set(parsed.data.uid, parsed.data);
+  }
+  return known;
+}
+
 async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> {
   const client = getKubeClient();
   const { node } = ctx.payload;
@@ -144,48 +160,59 @@ async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> 
     return { alreadyCordoned: false };
   });
 
-  // The pods to evict, fixed once: the node is cordoned, so only DaemonSet pods can arrive.
-  const plan = await ctx.step('list', async () => {
+  // The pods met in earlier attempts, plus whatever is on the node now. The node's pods are
+  // read again each round: pods can still land on it (bound before the cordon took effect,
+  // or created with spec.nodeName, which bypasses the scheduler) and pods can vanish.
+  const known = await knownPods(ctx.job.id);
+  const skipped = new Map<string, string>();
+  const tried = new Set<string>();
+  const evicted = new Set<string>();
+  const goneBefore = new Set<string>();
+  const blocked: EvictionBlocked[] = [];
+  const failed: string[] = [];
+  const progress = () =>
+    ctx.setProgress(evicted.size + goneBefore.size, known.size, blocked.length > 0 ? `blocked: ${blocked.map((b) => b.pod).join(', ')}` : 'evicting');
+
+  for (let round = 0; ; round++) {
     const listed = await kubePods.listPods(client, { fieldSelector: `spec.nodeName=${node}` });
     if (!listed.ok) throw new Error(`listing the pods of ${node} failed: ${listed.reason}`);
-    const evict: PlannedPod[] = [];
-    const skipped: DrainJobResult['skipped'] = [];
     for (const pod of listed.value) {
       const p = { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' };
       const reason = skipReason(pod);
-      if (reason) skipped.push({ pod: keyOf(p), reason });
-      else evict.push(p);
+      if (reason) skipped.set(keyOf(p), reason);
+      else if (!known.has(p.uid)) known.set(p.uid, await ctx.step(`${POD_STEP}${p.uid}`, () => p));
     }
-    evict.sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-    return { evict, skipped };
-  });
-
-  const total = plan.evict.length;
-  const blocked: EvictionBlocked[] = [];
-  const failed: string[] = [];
-  const toWait: PlannedPod[] = [];
-  // Evict every pod that may go now, then wait for them together.
-  for (const pod of plan.evict) {
-    try {
-      await ctx.step(`evict:${pod.uid}`, () => evictOne(client, pod));
-      toWait.push(pod);
-    } catch (error) {
-      if (isJobInterruption(error)) throw error;
-      if (error instanceof EvictionBlocked) blocked.push(error);
-      else failed.push(error instanceof Error ? error.message : String(error));
+    const todo = [...known.values()].filter((p) => !tried.has(p.uid)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    if (todo.length === 0) break;
+    if (round >= drainTiming.maxRounds) {
+      throw new Error(`pods keep arriving on ${node} although it is cordoned (${todo.map(keyOf).join(', ')}); trying again later`);
     }
-  }
-  let done = 0;
-  await ctx.setProgress(done, total, blocked.length > 0 ? `blocked: ${blocked.map((b) => b.pod).join(', ')}` : 'evicting');
-  for (const pod of toWait) {
-    try {
-      await ctx.step(`gone:${pod.uid}`, () => waitGone(client, pod, ctx));
-      done++;
-      await ctx.setProgress(done, total, blocked.length > 0 ? `blocked: ${blocked.map((b) => b.pod).join(', ')}` : 'evicting');
-    } catch (error) {
-      if (isJobInterruption(error)) throw error;
-      failed.push(error instanceof Error ? error.message : String(error));
+    // Evict every pod that may go now (a recorded step returns at once), then wait for them together.
+    const toWait: PlannedPod[] = [];
+    for (const pod of todo) {
+      tried.add(pod.uid);
+      try {
+        const outcome = await ctx.step(`evict:${pod.uid}`, () => evictOne(client, pod));
+        if (outcome.evicted) toWait.push(pod);
+        else goneBefore.add(keyOf(pod));
+      } catch (error) {
+        if (isJobInterruption(error)) throw error;
+        if (error instanceof EvictionBlocked) blocked.push(error);
+        else failed.push(error instanceof Error ? error.message : String(error));
+      }
     }
+    await progress();
+    for (const pod of toWait) {
+      try {
+        await ctx.step(`gone:${pod.uid}`, () => waitGone(client, pod, ctx));
+        evicted.add(keyOf(pod));
+        await progress();
+      } catch (error) {
+        if (isJobInterruption(error)) throw error;
+        failed.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (blocked.length > 0 || failed.length > 0) break;
   }
 
   if (blocked.length > 0 || failed.length > 0) {
@@ -193,18 +220,24 @@ async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> 
       ...blocked.map((b) => `blocked — ${b.message}`),
       ...failed.map((f) => `failed — ${f}`),
     ];
+    const total = known.size;
     // A retryable failure: the job comes back after its backoff and tries the rest again.
-    throw new Error(`${total - done} of ${total} pods on ${node} are not evicted yet: ${lines.join(' | ')}`);
+    throw new Error(`${total - evicted.size - goneBefore.size} of ${total} pods on ${node} are not evicted yet: ${lines.join(' | ')}`);
   }
 
-  const result: DrainJobResult = { node, evicted: plan.evict.map(keyOf), skipped: plan.skipped };
+  const result: DrainJobResult = {
+    node,
+    evicted: [...evicted].sort(),
+    gone: [...goneBefore].sort(),
+    skipped: [...skipped].map(([pod, reason]) => ({ pod, reason })).sort((a, b) => a.pod.localeCompare(b.pod)),
+  };
   await ctx.stepInTransaction('report', (tx) =>
     recordAudit(tx, {
       actor: { ...drainJobActor, name: `gpu drain job (asked for by ${ctx.job.createdBy.name})` },
       action: 'gpu.node.drain.complete',
       targetType: 'node',
       targetId: node,
-      after: { job: ctx.job.id, evicted: result.evicted.length, skipped: result.skipped.length },
+      after: { job: ctx.job.id, evicted: result.evicted.length, gone: result.gone.length, skipped: result.skipped.length },
     }),
   );
   return result;
@@ -237,6 +270,21 @@ export async function startDrain(actor: AuditActor, node: string, input: unknown
   });
 }
 
+/** Where one pod of a drain stands now. */
+export type DrainPodState = 'waiting' | 'evicting' | 'blocked' | 'failed' | 'gone';
+
+export interface DrainPodView {
+  /** namespace/name */
+  pod: string;
+  state: DrainPodState;
+  /** `blocked`: the PodDisruptionBudgets (namespace/name) that refuse the eviction now. */
+  pdbs: string[];
+  /** `failed`: why the last eviction attempt failed. */
+  reason: string | null;
+  /** `gone`: true when this drain evicted it, false when it went without (deleted by someone else, replaced). */
+  evictedByDrain: boolean;
+}
+
 /** The node page's view of its latest drain. */
 export interface NodeDrainStatus {
   job: Pick<JobView, 'id' | 'state' | 'attempts' | 'maxAttempts' | 'lastError' | 'createdAt' | 'finishedAt' | 'cancelRequested'> & { createdBy: string; runAt: Date };
@@ -247,10 +295,53 @@ export interface NodeDrainStatus {
   remaining: string[];
   /** Budgets that refuse evictions now, with their numbers and the pods they hold. */
   blockedBy: DrainPreview['blockedBy'];
+  /**
+   * Every pod of the drain as it stands now: those the job met (also the ones gone since)
+   * and, while it runs, those on the node it has not reached yet; sorted by name.
+   */
+  pods: DrainPodView[];
   result: DrainJobResult | null;
 }
 
 const ACTIVE = new Set(['queued', 'running']);
+
+/** Each pod's state, from the job's recorded steps and the node's pods now (watch cache). */
+async function drainPods(jobId: string, node: string, active: boolean, preview: DrainPreview | null): Promise<DrainPodView[]> {
+  const steps = await listJobSteps(jobId);
+  const stepOf = new Map(steps.map((s) => [s.key, s]));
+  const pods = new Map<string, PlannedPod>();
+  for (const step of steps) {
+    const parsed = step.key.startsWith(POD_STEP) && step.state === 'succeeded' ? plannedPod.safeParse(step.output) : null;
+    if (parsed?.success) pods.set(parsed.data.uid, parsed.data);
+  }
+  const live = new Map<string, KubeObject>();
+  const objects = await getClusterObjects().catch(() => null);
+  for (const pod of objects?.pods ?? []) {
+    if ((pod.spec as { nodeName?: string } | undefined)?.nodeName !== node || !pod.metadata.uid) continue;
+    live.set(pod.metadata.uid, pod);
+    // While the job runs, pods it has not met yet are part of the drain too (it will evict them).
+    if (active && !pods.has(pod.metadata.uid) && !skipReason(pod as V1Pod)) {
+      pods.set(pod.metadata.uid, { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, uid: pod.metadata.uid });
+    }
+  }
+  const blockedPdb = new Map((preview?.pods ?? []).flatMap((p) => (p.outcome === 'blocked' ? [[keyOf(p), p.pdb] as const] : [])));
+  return [...pods.values()]
+    .map((p): DrainPodView => {
+      const evict = stepOf.get(`evict:${p.uid}`);
+      const evictedByDrain = evict?.state === 'succeeded' && (evict.output as { evicted?: boolean } | null)?.evicted === true;
+      const view = { pod: keyOf(p), pdbs: [] as string[], reason: null, evictedByDrain };
+      const current = objects ? live.get(p.uid) : undefined;
+      // Without the cache, only what the job recorded counts.
+      const gone = objects ? !current : stepOf.get(`gone:${p.uid}`)?.state === 'succeeded' || (evict?.state === 'succeeded' && !evictedByDrain);
+      if (gone) return { ...view, state: 'gone' };
+      if (current?.metadata.deletionTimestamp || evictedByDrain) return { ...view, state: 'evicting' };
+      const pdb = blockedPdb.get(keyOf(p));
+      if (pdb) return { ...view, state: 'blocked', pdbs: [pdb] };
+      if (evict?.state === 'failed') return { ...view, state: 'failed', reason: evict.error };
+      return { ...view, state: 'waiting' };
+    })
+    .sort((a, b) => a.pod.localeCompare(b.pod));
+}
 
 /** The latest drain of a node, with live remaining and blocked pods while it is not done. */
 export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null> {
@@ -259,13 +350,15 @@ export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null
   if (!job) return null;
   let remaining: string[] = [];
   let blocked: DrainPreview['blockedBy'] = [];
+  let preview: DrainPreview | null = null;
   if (job.state !== 'succeeded' && job.state !== 'cancelled') {
-    const preview = await previewDrain(node).catch(() => null);
+    preview = await previewDrain(node).catch(() => null);
     if (preview) {
       remaining = preview.pods.filter((p) => p.outcome !== 'skipped').map(keyOf);
       blocked = preview.blockedBy;
     }
   }
+  const result = job.state === 'succeeded' ? (job.result as DrainJobResult) : null;
   return {
     job: {
       id: job.id,
@@ -279,11 +372,12 @@ export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null
       createdBy: job.createdBy.name,
       runAt: job.runAt,
     },
-    evicted: job.progress?.done ?? (job.state === 'succeeded' ? ((job.result as DrainJobResult | null)?.evicted.length ?? 0) : 0),
+    evicted: job.progress?.done ?? (result ? result.evicted.length + (result.gone?.length ?? 0) : 0),
     total: job.progress?.total ?? null,
     remaining,
     blockedBy: blocked,
-    result: job.state === 'succeeded' ? (job.result as DrainJobResult) : null,
+    pods: await drainPods(job.id, node, ACTIVE.has(job.state), preview),
+    result: result ? { ...result, gone: result.gone ?? [] } : null,
   };
 }
 

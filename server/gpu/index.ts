@@ -64,6 +64,8 @@ export {
 export {
   DRAIN_JOB_TYPE,
   type DrainJobResult,
+  type DrainPodState,
+  type DrainPodView,
   type NodeDrainStatus,
   cancelDrain,
   drainJob,

@@ -243,6 +243,32 @@ export async function getJob(id: string, executor: Executor = getDb()): Promise<
   return { ...toView(row), payload: row.payload, steps };
 }
 
+/** A recorded step with its output (JSON, as the handler returned it). */
+export interface JobStepRecord {
+  key: string;
+  state: JobStepState;
+  attempts: number;
+  output: unknown;
+  error: string | null;
+}
+
+/**
+ * The steps of a job with their outputs, optionally only keys starting with `keyPrefix`, in
+ * the order they first started. For the job's own context, which knows what its outputs
+ * mean (pages get `getJob`, which leaves outputs out).
+ */
+export async function listJobSteps(jobId: string, options: { keyPrefix?: string } = {}, executor: Executor = getDb()): Promise<JobStepRecord[]> {
+  if (!uuidPattern.test(jobId)) return [];
+  const where = options.keyPrefix
+    ? and(eq(jobSteps.jobId, jobId), sql`starts_with(${jobSteps.key}, ${options.keyPrefix})`)
+    : eq(jobSteps.jobId, jobId);
+  return executor
+    .select({ key: jobSteps.key, state: jobSteps.state, attempts: jobSteps.attempts, output: jobSteps.output, error: jobSteps.error })
+    .from(jobSteps)
+    .where(where)
+    .orderBy(asc(jobSteps.createdAt), asc(jobSteps.key));
+}
+
 export interface ListJobsFilters {
   type?: string | string[];
   state?: JobState | JobState[];

@@ -1,14 +1,38 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { getDb } from '../../db/client';
+import { DESIRED_CONTROLLER } from './controller/desired-controller';
 import { type ControllerStatus, loadControllerStatuses } from './controller/status';
 import { type EventSummary, listEvents as listEventSummaries } from './kinds/events';
 import { listNodes, readNode } from './kinds/nodes';
 import { listPods } from './kinds/pods';
+import { leaderControllerNames, leaderControllerStatus } from './leader-controllers';
 import type { KubeObject } from './resources';
 import { getKubeRuntime } from './runtime';
 
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 const MIG_PREFIX = 'nvidia.com/mig-';
+
+/** Where a controller runs, as this replica sees it. */
+export type ControllerPlacement = 'this-replica' | 'leader' | 'not-running';
+
+/** A status row older than this no longer counts as the leader's (it flushes every 5 s). */
+export const CONTROLLER_STATUS_STALE_MS = 30_000;
+
+export interface ClusterControllerInfo extends Omit<ControllerStatus, 'running' | 'instanceId' | 'startedAt'> {
+  /** `desired-objects`: converges kube_desired_objects; `leader-only`: another context's controller run by the leader. */
+  kind: 'desired-objects' | 'leader-only';
+  /** True when it runs in this replica now. */
+  running: boolean;
+  /** This replica, the current leader (its status row is fresh), or nowhere that reports. */
+  runsOn: ControllerPlacement;
+  /** The replica whose figures these are (null when none has reported yet). */
+  instanceId: string | null;
+  startedAt: Date | null;
+  /** When the figures were written to the database (null: live from this replica only, or never). */
+  updatedAt: Date | null;
+  /** False for a registered controller no replica has reported on yet. */
+  reported: boolean;
+}
 
 export interface ClusterInfo {
   connected: boolean;
@@ -20,34 +44,63 @@ export interface ClusterInfo {
   versionError: string | null;
   leader: { identity: string | null; since: string | null; renewedAt: string | null };
   instance: { identity: string | null; isLeader: boolean };
-  controllers: Array<Omit<ControllerStatus, 'running'> & { running: boolean; updatedAt: Date | null }>;
+  /** The desired-objects controller first, then the leader-only ones by name. */
+  controllers: ClusterControllerInfo[];
 }
 
-/** What the cluster overview shows: connection, version, leader, controllers. */
+/**
+ * Every controller: the desired-objects one and the leader-only ones of other contexts.
+ * Figures come live from this replica when it runs them, else from the status rows the
+ * leader flushes (so a follower shows the leader's), else they are not reported yet.
+ */
+function listControllers(
+  rows: Awaited<ReturnType<typeof loadControllerStatuses>>,
+  live: ControllerStatus[],
+  leaderIdentity: string | null,
+  now = Date.now(),
+): ClusterControllerInfo[] {
+  const rowOf = new Map(rows.map((r) => [r.controller, r]));
+  const liveOf = new Map(live.filter((s) => s.running).map((s) => [s.controller, s]));
+  const names = new Set([...rowOf.keys(), ...liveOf.keys(), ...leaderControllerNames()]);
+  const out: ClusterControllerInfo[] = [];
+  for (const name of names) {
+    const row = rowOf.get(name);
+    const fresh = liveOf.get(name);
+    const kind = name === DESIRED_CONTROLLER ? 'desired-objects' : 'leader-only';
+    const runsOn: ControllerPlacement = fresh
+      ? 'this-replica'
+      : row && leaderIdentity !== null && row.instanceId === leaderIdentity && now - row.updatedAt.getTime() < CONTROLLER_STATUS_STALE_MS
+        ? 'leader'
+        : 'not-running';
+    const figures = fresh ?? row;
+    out.push({
+      controller: name,
+      kind,
+      running: Boolean(fresh),
+      runsOn,
+      instanceId: figures?.instanceId ?? null,
+      startedAt: figures?.startedAt ?? null,
+      lastReconcileAt: figures?.lastReconcileAt ?? null,
+      reconcileTotal: figures?.reconcileTotal ?? 0,
+      errorTotal: figures?.errorTotal ?? 0,
+      queueDepth: figures?.queueDepth ?? 0,
+      objectsManaged: figures?.objectsManaged ?? 0,
+      objectsDrifted: figures?.objectsDrifted ?? 0,
+      lastError: figures?.lastError ?? null,
+      lastErrorAt: figures?.lastErrorAt ?? null,
+      updatedAt: row?.updatedAt ?? null,
+      reported: Boolean(figures),
+    });
+  }
+  return out.sort((a, b) => Number(b.kind === 'desired-objects') - Number(a.kind === 'desired-objects') || a.controller.localeCompare(b.controller));
+}
+
+/** What the cluster overview shows: connection, version, leader, controllers (desired-objects and leader-only). */
 export async function getClusterInfo(): Promise<ClusterInfo> {
   const runtime = getKubeRuntime();
   const rows = await loadControllerStatuses(getDb());
-  const live = runtime?.controller?.runner.status();
-  const controllers = rows.map((row) => {
-    const fresh = live && live.controller === row.controller ? live : undefined;
-    return {
-      ...(fresh ?? {
-        controller: row.controller,
-        instanceId: row.instanceId,
-        startedAt: row.startedAt,
-        lastReconcileAt: row.lastReconcileAt,
-        reconcileTotal: row.reconcileTotal,
-        errorTotal: row.errorTotal,
-        queueDepth: row.queueDepth,
-        objectsManaged: row.objectsManaged,
-        objectsDrifted: row.objectsDrifted,
-        lastError: row.lastError,
-        lastErrorAt: row.lastErrorAt,
-      }),
-      running: Boolean(fresh?.running),
-      updatedAt: row.updatedAt,
-    };
-  });
+  const live = [...(runtime?.controller ? [runtime.controller.runner.status()] : []), ...leaderControllerStatus()];
+  const controllers = listControllers(rows, live, runtime?.elector.record?.holderIdentity ?? null);
   if (!runtime) {
     return {
       connected: false,

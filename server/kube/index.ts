@@ -36,7 +36,10 @@ export {
   stopKube,
 } from './runtime';
 export {
+  CONTROLLER_STATUS_STALE_MS,
+  type ClusterControllerInfo,
   type ClusterInfo,
+  type ControllerPlacement,
   GPU_RESOURCE,
   type GpuNodeSummary,
   type GpuPodSummary,
@@ -46,7 +49,13 @@ export {
   listGpuNodes,
   summariseGpuNodes,
 } from './cluster';
-export { type LeaderControllerFactory, leaderControllerStatus, registerLeaderController } from './leader-controllers';
+export {
+  type LeaderControllerFactory,
+  flushLeaderControllerStatus,
+  leaderControllerNames,
+  leaderControllerStatus,
+  registerLeaderController,
+} from './leader-controllers';
 export type { ControllerDefinition, ReconcileOutcome, ReconcileResult } from './controller/runner';
 export { type ClusterObjects, getClusterObjects, stopClusterCache } from './cache';
 export { isQuantityText, quantityValue } from './quantity';

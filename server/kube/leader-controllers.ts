@@ -1,7 +1,20 @@
+import type { Executor } from '../../db/client';
 import { log } from '../core/log';
 import { singleton } from '../core/singleton';
 import type { KubeClient } from './client';
 import { type ControllerDefinition, ControllerRunner } from './controller/runner';
+import { saveControllerStatus } from './controller/status';
+
+/** How often the leader writes its leader-only controllers' status rows (as the desired-objects controller does). */
+export const LEADER_STATUS_FLUSH_MS = 5_000;
+
+/** What the leader hands over when it starts them: status rows go to `db`, so every replica's overview shows them. */
+export interface LeaderContext {
+  client: KubeClient;
+  instanceId: string;
+  db?: Executor;
+  statusMs?: number;
+}
 
 /**
  * Controllers of other contexts that run on the leader only, next to the desired-objects
@@ -20,16 +33,17 @@ export interface LeaderControllerFactory {
 interface Registry {
   factories: Map<string, LeaderControllerFactory>;
   running: Map<string, ControllerRunner>;
-  leading: { client: KubeClient; instanceId: string } | null;
+  leading: LeaderContext | null;
+  flushTimer: NodeJS.Timeout | undefined;
 }
 
 // On globalThis: the Remix bundle registers, the Node entry's runtime leads.
-const registry = singleton<Registry>('kube-leader-controllers', () => ({ factories: new Map(), running: new Map(), leading: null }));
+const registry = singleton<Registry>('kube-leader-controllers', () => ({ factories: new Map(), running: new Map(), leading: null, flushTimer: undefined }));
 
 async function startOne(factory: LeaderControllerFactory): Promise<void> {
   const leading = registry.leading;
   if (!leading) return;
-  const runner = new ControllerRunner(factory.create(leading), { instanceId: leading.instanceId, resyncMs: factory.resyncMs, workers: factory.workers ?? 1 });
+  const runner = new ControllerRunner(factory.create({ client: leading.client, instanceId: leading.instanceId }), { instanceId: leading.instanceId, resyncMs: factory.resyncMs, workers: factory.workers ?? 1 });
   registry.running.set(factory.name, runner);
   try {
     await runner.start();
@@ -50,21 +64,58 @@ export function registerLeaderController(factory: LeaderControllerFactory): void
   })();
 }
 
-/** Called by the runtime when this replica starts leading. */
-export async function startLeaderControllers(context: { client: KubeClient; instanceId: string }): Promise<void> {
-  registry.leading = context;
-  for (const factory of registry.factories.values()) await startOne(factory);
+/** Writes the status row of every leader-only controller running here (also done every statusMs while leading). */
+export async function flushLeaderControllerStatus(): Promise<void> {
+  const db = registry.leading?.db;
+  if (!db) return;
+  await writeStatuses(db, [...registry.running.values()]);
 }
 
-/** Called by the runtime when this replica stops leading (or shuts down). */
+async function writeStatuses(db: Executor, runners: ControllerRunner[]): Promise<void> {
+  for (const runner of runners) {
+    try {
+      await saveControllerStatus(db, runner.status());
+    } catch (error) {
+      log.warn({ err: String(error), controller: runner.definition.name }, 'controller status write failed');
+    }
+  }
+}
+
+/** Called by the runtime when this replica starts leading. */
+export async function startLeaderControllers(context: LeaderContext): Promise<void> {
+  registry.leading = context;
+  for (const factory of registry.factories.values()) await startOne(factory);
+  if (!context.db) return;
+  const flush = async () => {
+    await flushLeaderControllerStatus();
+    if (registry.leading === context) {
+      registry.flushTimer = setTimeout(flush, context.statusMs ?? LEADER_STATUS_FLUSH_MS);
+      registry.flushTimer.unref?.();
+    }
+  };
+  await flushLeaderControllerStatus();
+  registry.flushTimer = setTimeout(flush, context.statusMs ?? LEADER_STATUS_FLUSH_MS);
+  registry.flushTimer.unref?.();
+}
+
+/** Called by the runtime when this replica stops leading (or shuts down); writes their last status. */
 export async function stopLeaderControllers(): Promise<void> {
+  const db = registry.leading?.db;
   registry.leading = null;
+  if (registry.flushTimer) clearTimeout(registry.flushTimer);
+  registry.flushTimer = undefined;
   const runners = [...registry.running.values()];
   registry.running.clear();
   await Promise.all(runners.map((r) => r.stop()));
+  if (db) await writeStatuses(db, runners);
 }
 
 /** The status of the leader-only controllers running in this replica. */
 export function leaderControllerStatus() {
   return [...registry.running.values()].map((r) => r.status());
+}
+
+/** The names of the leader-only controllers registered in this process (running or not). */
+export function leaderControllerNames(): string[] {
+  return [...registry.factories.keys()].sort();
 }

@@ -88,7 +88,7 @@ export async function startKube(
         });
         runtime.controller = controller;
         await controller.start();
-        await startLeaderControllers({ client, instanceId: identity });
+        await startLeaderControllers({ client, instanceId: identity, db });
       },
       onStoppedLeading: async () => {
         log.info({ identity }, 'not leading: stopping controllers');

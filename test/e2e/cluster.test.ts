@@ -10,6 +10,11 @@ describe.skipIf(skipBrowserSuites())('cluster, GPU and tenant pages', () => {
     await page.getByRole('heading', { name: t('cluster.title'), level: 1 }).waitFor();
     await page.getByText(t('common.simulatedCluster')).waitFor();
     await page.getByText(t('cluster.kind.simulated')).waitFor();
+    // The GPU context's leader-only controller is listed next to the desired-objects one.
+    const controllers = page.getByRole('table', { name: t('cluster.controllers') });
+    const dedications = controllers.getByRole('row').filter({ hasText: 'gpu-pool-dedications' });
+    await expect.poll(() => dedications.innerText()).toContain(t('cluster.controllerKind.leaderOnly'));
+    expect(await dedications.innerText()).toContain(t('cluster.runsOn.thisReplica'));
     await expectAccessible(page, 'cluster overview');
   });
 

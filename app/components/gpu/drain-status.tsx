@@ -12,7 +12,31 @@ export interface DrainStatusView {
   total: number | null;
   remaining: string[];
   blockedBy: Array<{ pdb: string; disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; pods: string[] }>;
-  result: { evicted: string[]; skipped: Array<{ pod: string; reason: string }> } | null;
+  /** Every pod of the drain as it stands now (the job's pods, and while it runs the node's new ones). */
+  pods: Array<{ pod: string; state: 'waiting' | 'evicting' | 'blocked' | 'failed' | 'gone'; pdbs: string[]; reason: string | null; evictedByDrain: boolean }>;
+  result: { evicted: string[]; gone: string[]; skipped: Array<{ pod: string; reason: string }> } | null;
+}
+
+const podBadge: Record<DrainStatusView['pods'][number]['state'], string> = {
+  waiting: 'badge',
+  evicting: 'badge badge-warn',
+  blocked: 'badge badge-danger',
+  failed: 'badge badge-danger',
+  gone: 'badge badge-ok',
+};
+
+/** One pod's state in words: blocked names its budgets, failed its reason, gone whether this drain evicted it. */
+function PodState({ pod }: { pod: DrainStatusView['pods'][number] }) {
+  const t = useT();
+  const label =
+    pod.state === 'gone' ? t(pod.evictedByDrain ? 'gpu.drain.pod.goneEvicted' : 'gpu.drain.pod.goneElsewhere') : t(`gpu.drain.pod.${pod.state}` as MessageKey);
+  return (
+    <>
+      <span className={podBadge[pod.state]}>{label}</span>
+      {pod.state === 'blocked' && pod.pdbs.length > 0 ? <> {t('gpu.drain.pod.blockedBy', { pdbs: pod.pdbs.join(', ') })}</> : null}
+      {pod.state === 'failed' && pod.reason ? <span className="muted small"> {pod.reason}</span> : null}
+    </>
+  );
 }
 
 const badge: Record<string, string> = { queued: 'badge-warn', running: 'badge-warn', succeeded: 'badge-ok', failed: 'badge-danger', cancelled: 'badge' };
@@ -43,7 +67,10 @@ export function DrainStatus({ drain, canWrite }: { drain: DrainStatusView; canWr
         {job.state === 'queued' && job.attempts > 0 ? ` ${t('gpu.drain.retryAt', { at: formatDateTime(job.runAt, locale) })}` : null}
       </p>
       {job.state === 'succeeded' && drain.result ? (
-        <p role="status">{t('gpu.drain.done', { evicted: drain.result.evicted.length, skipped: drain.result.skipped.length })}</p>
+        <p role="status">
+          {t('gpu.drain.done', { evicted: drain.result.evicted.length, skipped: drain.result.skipped.length })}
+          {drain.result.gone.length > 0 ? ` ${t('gpu.drain.doneGone', { gone: drain.result.gone.length })}` : null}
+        </p>
       ) : (
         <p>
           <label htmlFor="drain-progress">{t('gpu.drain.progressLabel')}</label>{' '}
@@ -60,15 +87,28 @@ export function DrainStatus({ drain, canWrite }: { drain: DrainStatusView; canWr
           ))}
         </ul>
       ) : null}
-      {drain.remaining.length > 0 && job.state !== 'succeeded' ? (
-        <>
-          <h3>{t('gpu.drain.remaining')}</h3>
-          <ul>
-            {drain.remaining.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </>
+      {drain.pods.length > 0 ? (
+        <div className="table-wrap" role="region" aria-label={t('gpu.drain.pods')} tabIndex={0}>
+          <table>
+            <caption>{t('gpu.drain.pods')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('gpu.drain.pod')}</th>
+                <th scope="col">{t('gpu.drain.podState')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {drain.pods.map((p) => (
+                <tr key={p.pod}>
+                  <td>{p.pod}</td>
+                  <td>
+                    <PodState pod={p} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {job.lastError && job.state !== 'succeeded' ? (
         <details open={job.state === 'failed'}>

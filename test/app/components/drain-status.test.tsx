@@ -31,6 +31,14 @@ const blocked: DrainStatusView = {
   total: 3,
   remaining: ['shop/ranker-1'],
   blockedBy: [{ pdb: 'shop/ranker', disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, pods: ['ranker-1'] }],
+  pods: [
+    { pod: 'shop/embedder-1', state: 'gone', pdbs: [], reason: null, evictedByDrain: true },
+    { pod: 'shop/late-1', state: 'evicting', pdbs: [], reason: null, evictedByDrain: true },
+    { pod: 'shop/manual-1', state: 'gone', pdbs: [], reason: null, evictedByDrain: false },
+    { pod: 'shop/ranker-1', state: 'blocked', pdbs: ['shop/ranker'], reason: null, evictedByDrain: false },
+    { pod: 'shop/search-1', state: 'failed', pdbs: [], reason: 'eviction failed: timeout', evictedByDrain: false },
+    { pod: 'shop/tail-1', state: 'waiting', pdbs: [], reason: null, evictedByDrain: false },
+  ],
   result: null,
 };
 
@@ -46,13 +54,21 @@ describe('DrainStatus', () => {
     expect(t).toContain('Next attempt at');
     expect(t).toContain('PodDisruptionBudget shop/ranker allows 0 disruptions now');
     expect(html).toMatch(/name="intent" value="drain-cancel"/);
+    // Each pod of the drain with where it stands now.
+    expect(t).toContain('shop/embedder-1 Gone (evicted)');
+    expect(t).toContain('shop/late-1 Evicting');
+    expect(t).toContain('shop/manual-1 Gone (removed without this drain)');
+    expect(t).toContain('shop/ranker-1 Blocked by PodDisruptionBudget shop/ranker');
+    expect(t).toContain('shop/search-1 Eviction failed eviction failed: timeout');
+    expect(t).toContain('shop/tail-1 To be evicted');
     // Readers without gpu:write see the status but cannot stop it.
     expect(await render(blocked, false)).not.toMatch(/drain-cancel/);
   });
 
   it('says when the drain is done, and when it gave up', async () => {
-    const done = text(await render({ ...blocked, job: { ...blocked.job, state: 'succeeded', lastError: null }, evicted: 3, remaining: [], blockedBy: [], result: { evicted: ['a', 'b', 'c'], skipped: [{ pod: 'kube-system/dcgm', reason: 'managed by a DaemonSet' }] } }));
+    const done = text(await render({ ...blocked, job: { ...blocked.job, state: 'succeeded', lastError: null }, evicted: 3, remaining: [], blockedBy: [], result: { evicted: ['a', 'b', 'c'], gone: ['d'], skipped: [{ pod: 'kube-system/dcgm', reason: 'managed by a DaemonSet' }] } }));
     expect(done).toContain('Drained: 3 pods evicted; 1 stay');
+    expect(done).toContain('1 went before the drain evicted them.');
     expect(done).not.toContain('Stop the drain');
     const failed = text(await render({ ...blocked, job: { ...blocked.job, state: 'failed', attempts: 60 } }));
     expect(failed).toContain('Gave up');

@@ -74,6 +74,11 @@ describe('drain as a job', () => {
     });
     expect(status).toMatchObject({ evicted: 2, total: 3, remaining: [expect.stringMatching(/^shop\/ranker-/)], result: null });
     expect(status.blockedBy).toEqual([{ pdb: 'shop/ranker', disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, pods: [expect.stringMatching(/^ranker-/)] }]);
+    expect(status.pods.map((p) => [p.pod.replace(/-[^-]+-[^-]+$/, ''), p.state, p.pdbs])).toEqual([
+      ['shop/embedder', 'gone', []],
+      ['shop/embedder', 'gone', []],
+      ['shop/ranker', 'blocked', ['shop/ranker']],
+    ]);
 
     // "Restart": the workers stop; meanwhile the budget goes; new workers resume the same job.
     await stopWorkers();
@@ -101,7 +106,7 @@ describe('drain as a job', () => {
     expect(final).toMatchObject({ evicted: 3, total: 3, remaining: [], blockedBy: [] });
     expect(final!.job.state).toBe('succeeded');
     const complete = await auditEventsOf({ action: 'gpu.node.drain.complete', targetId: node });
-    expect(complete.map((e) => e.after)).toEqual([{ job: jobId, evicted: 3, skipped: 0 }]);
+    expect(complete.map((e) => e.after)).toEqual([{ job: jobId, evicted: 3, gone: 0, skipped: 0 }]);
     await uncordonNode(actor, node);
   });
 
@@ -121,5 +126,64 @@ describe('drain as a job', () => {
     expect((await podsOn(node)).length).toBe(1);
     expect((await kubeGet<KubeObject & { spec: { unschedulable?: boolean } }>(`/api/v1/nodes/${node}`))!.spec.unschedulable).toBe(true);
     expect((await auditEventsOf({ action: 'job.cancel' })).length).toBe(1);
+  });
+
+  it('reads the node again: a pod that lands after the start is evicted too, one deleted by someone else is gone, not failed', async () => {
+    const node = 'gpu-l40s-01';
+    await kubeCreate('/apis/apps/v1/namespaces/shop/deployments', gpuDeployment('cache', 1, 1, { nodeSelector: { 'kubernetes.io/hostname': node } }));
+    await pinnedWithBudget('trainer', node, 1, 1);
+    await waitFor('two pods on the node', async () => (await podsOn(node)).length === 2);
+    const trainer = (await podsOn(node)).find((p) => p.metadata.name.startsWith('trainer-'))!;
+
+    const { jobId } = await startDrain(actor, node, { confirm: node });
+    await waitFor('attempt blocked by the budget', async () => {
+      const job = await getJob(jobId);
+      return job?.lastError && job.state !== 'running' ? job : undefined;
+    });
+    const before = await waitFor('the node page sees the first attempt', async () => {
+      const s = await getNodeDrain(node);
+      return s?.pods.some((p) => p.state === 'gone') ? s : undefined;
+    });
+    expect(before.pods.map((p) => [p.pod, p.state, p.pdbs, p.evictedByDrain])).toEqual([
+      [expect.stringMatching(/^shop\/cache-/), 'gone', [], true],
+      [`shop/${trainer.metadata.name}`, 'blocked', ['shop/trainer'], false],
+    ]);
+
+    // The node is cordoned, but a pod bound by name bypasses the scheduler (as one bound just
+    // before the cordon would); a static pod's mirror arrives too, and must stay.
+    const pod = (name: string, annotations: Record<string, string> = {}) => ({
+      metadata: { name, annotations },
+      spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+    });
+    await kubeCreate('/api/v1/namespaces/shop/pods', pod('late'));
+    await kubeCreate('/api/v1/namespaces/shop/pods', pod('static-agent', { 'kubernetes.io/config.mirror': 'abc' }));
+    // The page lists the newcomer at once (from the watch cache), before the job has met it.
+    await waitFor('the node page lists the new pod', async () => (await getNodeDrain(node))?.pods.some((p) => p.pod === 'shop/late'));
+    // Someone else deletes the blocked pod; its Deployment's replacement cannot come to the cordoned node.
+    const deleted = await getKubeClient().request('DELETE', `/api/v1/namespaces/shop/pods/${trainer.metadata.name}`);
+    expect(deleted.status).toBeLessThan(300);
+
+    const done = await waitFor('drain finished', async () => {
+      const job = await getJob(jobId);
+      return job?.state === 'succeeded' ? job : undefined;
+    }, 30_000);
+    expect(done.result).toEqual({
+      node,
+      evicted: [expect.stringMatching(/^shop\/cache-/), 'shop/late'],
+      gone: [`shop/${trainer.metadata.name}`],
+      skipped: [{ pod: 'shop/static-agent', reason: 'mirror (static) pod' }],
+    });
+    // The pod that went on its own is not a failed eviction: its step ended well.
+    expect(done.steps.find((s) => s.key === `evict:${trainer.metadata.uid}`)).toMatchObject({ state: 'succeeded' });
+    expect((await podsOn(node)).map((p) => p.metadata.name)).toEqual(['static-agent']);
+    const final = await getNodeDrain(node);
+    expect(final!.pods.map((p) => [p.pod, p.state, p.evictedByDrain])).toEqual([
+      [expect.stringMatching(/^shop\/cache-/), 'gone', true],
+      ['shop/late', 'gone', true],
+      [`shop/${trainer.metadata.name}`, 'gone', false],
+    ]);
+    expect(final).toMatchObject({ evicted: 3, total: 3 });
+    const complete = await auditEventsOf({ action: 'gpu.node.drain.complete', targetId: node });
+    expect(complete.map((e) => e.after)).toEqual([{ job: jobId, evicted: 2, gone: 1, skipped: 1 }]);
   });
 });

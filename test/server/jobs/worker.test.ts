@@ -16,6 +16,7 @@ import {
   type JobDetail,
   type JobInterruptedError,
   jobsLifecycle,
+  listJobSteps,
   PermanentJobError,
   retryJob,
   startWorkers,
@@ -76,6 +77,32 @@ describe('running a job', () => {
     ]);
     expect(job).toMatchObject({ attempts: 1, lastError: null, leaseOwner: null, leaseExpiresAt: null });
     expect(job.finishedAt).toBeInstanceOf(Date);
+  });
+
+  it('gives the owning context its steps with their outputs, by key prefix (getJob leaves outputs out)', async () => {
+    const type = uniqueType('outputs');
+    defineJobType(type, {
+      maxAttempts: 1,
+      handler: async (ctx) => {
+        await ctx.step('pod:a', () => ({ name: 'a' }));
+        await ctx.step('pod:b', () => ({ name: 'b' }));
+        await ctx.step('other', () => 1);
+        await ctx.step('pod:c', () => {
+          throw new Error('c refused');
+        });
+      },
+    });
+    await startWorkers(fast);
+    const { id } = await enqueueJob(database.db, { type, payload: {} });
+    const job = await waitForState(id, ['failed']);
+    expect(job.steps[0]).not.toHaveProperty('output');
+    expect((await listJobSteps(id, { keyPrefix: 'pod:' })).map((s) => [s.key, s.state, s.output, s.error])).toEqual([
+      ['pod:a', 'succeeded', { name: 'a' }, null],
+      ['pod:b', 'succeeded', { name: 'b' }, null],
+      ['pod:c', 'failed', null, 'c refused'],
+    ]);
+    expect((await listJobSteps(id)).map((s) => s.key).sort()).toEqual(['other', 'pod:a', 'pod:b', 'pod:c']);
+    expect(await listJobSteps('not-a-uuid')).toEqual([]);
   });
 
   it('refuses a step key used twice in one job (its output would be wrong on resume)', async () => {
