@@ -123,7 +123,7 @@ export default function TenantPage() {
                   ? t('tenants.limits.litellmBudgetNone')
                   : t('tenants.limits.litellmBudgetValue', {
                       max: litellmBudget.maxBudget,
-                      period: tenant.budgetPeriod === 'day' ? t('tenants.limits.period.day') : t('tenants.limits.period.month'),
+                      period: tenant.budgetPeriod === 'day' ? t('tenants.limits.periodNoun.day') : t('tenants.limits.periodNoun.month'),
                       soft: litellmBudget.softBudget === null ? t('tenants.limits.litellmSoftNone') : `${litellmBudget.softBudget} USD`,
                     })}
             </dd>
