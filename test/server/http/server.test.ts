@@ -91,6 +91,7 @@ describe('security headers', () => {
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await response.text();
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html.match(/<!DOCTYPE/gi)).toHaveLength(1);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
     // One chunk: sent with its length, not chunked.
     expect(response.headers.get('transfer-encoding')).toBeNull();
