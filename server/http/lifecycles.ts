@@ -1,7 +1,7 @@
 import { authLifecycle } from '../auth';
 import { gpuLifecycle } from '../gpu';
 import { jobsLifecycle } from '../jobs';
-import { startKube, stopKube } from '../kube';
+import { type KubeConnection, connectKube, startKube, stopKube } from '../kube';
 import { privacyLifecycle } from '../privacy';
 import { tenantsLifecycle } from '../tenants';
 import type { Lifecycle } from './server';
@@ -13,10 +13,21 @@ export const lifecycles: Lifecycle[] = [
   privacyLifecycle,
   gpuLifecycle,
   tenantsLifecycle,
-  {
+  kubeLifecycle(),
+
+];
+
+/** The cluster connection (or the simulated cluster) opens while the database does. */
+function kubeLifecycle(): Lifecycle {
+  let connection: Promise<KubeConnection> | undefined;
+  return {
+    async prepare(config) {
+      connection = connectKube({ kubeconfig: config.kube.kubeconfig, simTopology: config.kube.simTopology });
+      await connection;
+    },
     async start(config) {
-      await startKube(config);
+      await startKube(config, { connection });
     },
     stop: stopKube,
-  },
-];
+  };
+}

@@ -13,6 +13,11 @@ const root = projectRoot();
 
 /** Hooks other contexts plug into start-up and shutdown (auth's admin bootstrap, kube). */
 export interface Lifecycle {
+  /**
+   * Starts work that needs no database (connecting to the cluster) while the database opens
+   * and migrates; start() runs after it finished. A failure surfaces in start().
+   */
+  prepare?(config: Config): Promise<void>;
   /** Runs after migrations, before the server listens. */
   start?(config: Config): Promise<void>;
   /** Runs after the server stopped accepting and in-flight requests finished. */
@@ -39,6 +44,8 @@ export async function startServer(
   const buildPath = path.join(root, 'build/index.js');
   const buildLoading = import(pathToFileURL(buildPath).href) as Promise<ServerBuild>;
   buildLoading.catch(() => undefined); // awaited below; a failure surfaces there
+  const prepared = lifecycles.map((lifecycle) => lifecycle.prepare?.(config));
+  for (const work of prepared) work?.catch(() => undefined); // awaited before the lifecycle's start
   const database =
     options.database ??
     (await openDatabase({
@@ -50,7 +57,10 @@ export async function startServer(
   const migrated = await migrate(database.db);
   log.info({ database: database.description, applied: migrated.applied, total: migrated.total }, 'database ready');
 
-  for (const lifecycle of lifecycles) await lifecycle.start?.(config);
+  for (const [i, lifecycle] of lifecycles.entries()) {
+    await prepared[i];
+    await lifecycle.start?.(config);
+  }
 
   const build = await buildLoading;
   let accepting = true;

@@ -23,7 +23,7 @@ export {
   specHash,
 } from './desired';
 export { type DriftPolicy, driftPolicies } from '../../db/schema/kube';
-export { type KubeSource } from './connection';
+export { type KubeConnection, type KubeSource, connectKube } from './connection';
 export {
   CONTROLLER_LEASE,
   type KubeRuntime,

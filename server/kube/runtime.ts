@@ -27,6 +27,8 @@ export interface KubeRuntime {
 export interface StartKubeOverrides {
   db?: Database;
   connect?: Partial<ConnectOptions>;
+  /** A connection opened ahead (see connectKubeEarly); used instead of connecting here. */
+  connection?: Promise<KubeConnection>;
   client?: KubeClientOptions;
   leaseDurationMs?: number;
   renewIntervalMs?: number;
@@ -52,11 +54,12 @@ export async function startKube(
 ): Promise<KubeRuntime> {
   const existing = peekSingleton<KubeRuntime>('kube-runtime');
   if (existing) return existing;
-  const connection = await connectKube({
-    kubeconfig: config.kube.kubeconfig,
-    simTopology: config.kube.simTopology,
-    ...overrides.connect,
-  });
+  const connection = await (overrides.connection ??
+    connectKube({
+      kubeconfig: config.kube.kubeconfig,
+      simTopology: config.kube.simTopology,
+      ...overrides.connect,
+    }));
   const client = new KubeClient(connection.kubeConfig, overrides.client);
   const db = overrides.db ?? getDb();
   const identity = instanceIdentity(config);
