@@ -9,12 +9,23 @@ import {
   cancelJob,
   defineJobType,
   enqueueJob,
+  getJob,
   isJobInterruption,
   listJobSteps,
   listJobs,
 } from '../jobs';
 import { type KubeClient, type KubeObject, getClusterObjects, getKubeClient, nodes as kubeNodes, pods as kubePods } from '../kube';
-import { type DrainPreview, listPdbs, pdbSelects, previewDrain } from './maintenance';
+import {
+  DRAIN_ACKNOWLEDGEMENTS,
+  type DrainAcknowledgement,
+  type DrainAcknowledgements,
+  type DrainPreview,
+  evictionRisks,
+  listPdbs,
+  missingAcknowledgements,
+  pdbSelects,
+  previewDrain,
+} from './maintenance';
 import { parseGpuInput } from './parse';
 
 /** A pod as server/kube returns it (this context does not import the client library). */
@@ -25,7 +36,10 @@ type V1Pod = Parameters<typeof kubePods.isMirrorPod>[0];
  * (PodDisruptionBudgets honoured), wait until the evicted pods are gone, report. Every step
  * is idempotent and recorded, so a retry or a restart resumes with the pods not yet gone;
  * a pod a budget protects fails the attempt with the budget's name and numbers, and the
- * job retries with backoff until the budget allows it (or the attempts run out).
+ * job retries with backoff until the budget allows it (or the attempts run out). Bare pods
+ * and pods with emptyDir volumes are evicted only with the acknowledgement the drain was
+ * started with (`force`, `deleteEmptyDirData`, as kubectl drain); without it they are
+ * blocked the same way.
  */
 
 export const DRAIN_JOB_TYPE = 'gpu.drain';
@@ -34,6 +48,14 @@ export const DRAIN_OWNER = 'node';
 
 export interface DrainPayload {
   node: string;
+  /** Evict bare pods (no controller re-creates them). Absent in jobs queued before it existed: false. */
+  force?: boolean;
+  /** Evict pods with emptyDir volumes (their data is lost). Absent in older jobs: false. */
+  deleteEmptyDirData?: boolean;
+}
+
+function acknowledgementsOf(payload: DrainPayload): DrainAcknowledgements {
+  return { force: payload.force === true, deleteEmptyDirData: payload.deleteEmptyDirData === true };
 }
 
 const plannedPod = z.object({ namespace: z.string(), name: z.string(), uid: z.string().min(1) });
@@ -63,12 +85,16 @@ export const drainTiming = {
 /** The job's identity in the audit events it writes itself. */
 export const drainJobActor: AuditActor = { id: null, name: 'gpu drain job', roles: [] };
 
-/** A pod a PodDisruptionBudget protects now (the Eviction API answered 429). */
+/**
+ * A pod that may not go now: a PodDisruptionBudget protects it (the Eviction API answered
+ * 429), or evicting it takes an acknowledgement the drain was started without.
+ */
 class EvictionBlocked extends Error {
   constructor(
     readonly pod: string,
     readonly pdbs: string[],
     message: string,
+    readonly needs: DrainAcknowledgement[] = [],
   ) {
     super(message);
     this.name = 'EvictionBlocked';
@@ -100,8 +126,12 @@ async function blockedBy(client: KubeClient, pod: V1Pod, serverReason: string): 
   return new EvictionBlocked(key, pdbs.map((p) => `${p.namespace}/${p.name}`), `${key}: ${parts.join('; ')}`);
 }
 
-/** Evicts one pod (by uid: a pod re-created under the same name is not this one). Idempotent. */
-async function evictOne(client: KubeClient, planned: PlannedPod): Promise<{ evicted: boolean }> {
+/**
+ * Evicts one pod (by uid: a pod re-created under the same name is not this one). Idempotent.
+ * A bare pod or one with emptyDir volumes is refused (EvictionBlocked) unless acknowledged;
+ * checked on the pod as it is now, as kubectl drain checks before it evicts.
+ */
+async function evictOne(client: KubeClient, planned: PlannedPod, given: DrainAcknowledgements): Promise<{ evicted: boolean }> {
   const current = await kubePods.getPod(client, planned.namespace, planned.name);
   if (!current.ok) {
     if (current.error?.code === 404) return { evicted: false };
@@ -109,6 +139,8 @@ async function evictOne(client: KubeClient, planned: PlannedPod): Promise<{ evic
   }
   if (current.value.metadata?.uid !== planned.uid) return { evicted: false };
   if (current.value.metadata?.deletionTimestamp) return { evicted: true };
+  const unacknowledged = missingAcknowledgements(evictionRisks(current.value), given);
+  if (unacknowledged) throw new EvictionBlocked(keyOf(planned), [], `${keyOf(planned)}: ${unacknowledged.reason}`, unacknowledged.missing);
   const result = await kubePods.evictPod(client, planned.namespace, planned.name);
   if (result.ok) return { evicted: true };
   if (result.error?.code === 404) return { evicted: false };
@@ -147,6 +179,7 @@ async function knownPods(jobId: string): Promise<Map<string, PlannedPod>> {
 async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> {
   const client = getKubeClient();
   const { node } = ctx.payload;
+  const given = acknowledgementsOf(ctx.payload);
 
   await ctx.step('cordon', async () => {
     const current = await kubeNodes.readNode(client, node);
@@ -192,7 +225,7 @@ async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> 
     for (const pod of todo) {
       tried.add(pod.uid);
       try {
-        const outcome = await ctx.step(`evict:${pod.uid}`, () => evictOne(client, pod));
+        const outcome = await ctx.step(`evict:${pod.uid}`, () => evictOne(client, pod, given));
         if (outcome.evicted) toWait.push(pod);
         else goneBefore.add(keyOf(pod));
       } catch (error) {
@@ -221,8 +254,12 @@ async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> 
       ...failed.map((f) => `failed — ${f}`),
     ];
     const total = known.size;
-    // A retryable failure: the job comes back after its backoff and tries the rest again.
-    throw new Error(`${total - evicted.size - goneBefore.size} of ${total} pods on ${node} are not evicted yet: ${lines.join(' | ')}`);
+    // Acknowledgements are fixed for the job: say how to give them.
+    const missing = DRAIN_ACKNOWLEDGEMENTS.filter((a) => blocked.some((b) => b.needs.includes(a)));
+    const hint = missing.length > 0 ? ` (this drain was started without ${missing.join(' and ')}: stop it and start it again with ${missing.length === 1 ? 'that acknowledgement' : 'those acknowledgements'} to evict such pods)` : '';
+    // A retryable failure, as for a budget: the job comes back after its backoff and tries the
+    // rest again (a blocked pod may still go by itself: finish, or be deleted by its owner).
+    throw new Error(`${total - evicted.size - goneBefore.size} of ${total} pods on ${node} are not evicted yet: ${lines.join(' | ')}${hint}`);
   }
 
   const result: DrainJobResult = {
@@ -244,7 +281,7 @@ async function runDrain(ctx: JobContext<DrainPayload>): Promise<DrainJobResult> 
 }
 
 export const drainJob = defineJobType<DrainPayload, DrainJobResult>(DRAIN_JOB_TYPE, {
-  payload: z.object({ node: z.string().min(1).max(253) }),
+  payload: z.object({ node: z.string().min(1).max(253), force: z.boolean().optional(), deleteEmptyDirData: z.boolean().optional() }),
   // Blocked pods wait for their budgets: retries every few seconds, growing to a minute,
   // for about an hour in all; then the job fails with the last explanation.
   backoff: { baseMs: 2_000, maxMs: 60_000 },
@@ -253,20 +290,43 @@ export const drainJob = defineJobType<DrainPayload, DrainJobResult>(DRAIN_JOB_TY
   handler: runDrain,
 });
 
+/** A checkbox (absent, "on", "true") or a JSON boolean; absent means not acknowledged. */
+const acknowledgement = z
+  .union([z.boolean(), z.enum(['true', 'on', 'false', ''])], { error: 'Tick the box, or send true or false.' })
+  .optional()
+  .transform((v) => v === true || v === 'true' || v === 'on');
+
+const startDrainInput = z.object({
+  confirm: z.string({ error: `Type the node's name to confirm.` }).trim(),
+  force: acknowledgement,
+  deleteEmptyDirData: acknowledgement,
+});
+
 /**
- * Starts draining a node (audited): `confirm` must be the node's name. The job is queued in
- * the transaction of the audit event; when one already runs for the node, that one is
- * returned (`created: false`).
+ * Starts draining a node (audited): `confirm` must be the node's name; `force` lets it evict
+ * bare pods and `deleteEmptyDirData` pods with emptyDir volumes (both stored in the payload
+ * and the audit event). The job is queued in the transaction of the audit event; when one
+ * already runs for the node, that one is returned (`created: false`) — unless it lacks an
+ * acknowledgement this request gives (ConflictError: stop it first).
  */
 export async function startDrain(actor: AuditActor, node: string, input: unknown): Promise<{ jobId: string; created: boolean }> {
-  const { confirm } = parseGpuInput(z.object({ confirm: z.string({ error: `Type the node's name to confirm.` }).trim() }), input);
+  const { confirm, force, deleteEmptyDirData } = parseGpuInput(startDrainInput, input);
   if (confirm !== node) throw new InputError('Some fields need attention.', { confirm: [`Type ${node} to confirm the drain.`] });
   const objects = await getClusterObjects();
   if (!objects.nodes.some((n) => n.metadata.name === node)) throw new NotFoundError(`There is no node called ${node}.`);
   return getDb().transaction(async (tx) => {
-    const job = await enqueueJob(tx, { type: drainJob, payload: { node }, owner: { type: DRAIN_OWNER, id: node }, dedupeKey: node, actor });
-    if (job.created) await recordAudit(tx, { actor, action: 'gpu.node.drain', targetType: 'node', targetId: node, after: { job: job.id } });
-    return { jobId: job.id, created: job.created };
+    const job = await enqueueJob(tx, { type: drainJob, payload: { node, force, deleteEmptyDirData }, owner: { type: DRAIN_OWNER, id: node }, dedupeKey: node, actor });
+    if (!job.created) {
+      // Joining a running drain must not drop what this request acknowledges.
+      const running = acknowledgementsOf(((await getJob(job.id, tx))?.payload ?? { node }) as DrainPayload);
+      const lacking = DRAIN_ACKNOWLEDGEMENTS.filter((a) => ({ force, deleteEmptyDirData })[a] && !running[a]);
+      if (lacking.length > 0) {
+        throw new ConflictError(`A drain of ${node} is already running without ${lacking.join(' and ')}. Stop it, then start the drain again with ${lacking.length === 1 ? 'that acknowledgement' : 'those acknowledgements'}.`);
+      }
+      return { jobId: job.id, created: false };
+    }
+    await recordAudit(tx, { actor, action: 'gpu.node.drain', targetType: 'node', targetId: node, after: { job: job.id, force, deleteEmptyDirData } });
+    return { jobId: job.id, created: true };
   });
 }
 
@@ -279,7 +339,9 @@ export interface DrainPodView {
   state: DrainPodState;
   /** `blocked`: the PodDisruptionBudgets (namespace/name) that refuse the eviction now. */
   pdbs: string[];
-  /** `failed`: why the last eviction attempt failed. */
+  /** `blocked`: the acknowledgements evicting it takes that the drain was started without. */
+  needs: DrainAcknowledgement[];
+  /** `failed`: why the last eviction attempt failed; `blocked` for lack of an acknowledgement: why it needs one. */
   reason: string | null;
   /** `gone`: true when this drain evicted it, false when it went without (deleted by someone else, replaced). */
   evictedByDrain: boolean;
@@ -295,6 +357,10 @@ export interface NodeDrainStatus {
   remaining: string[];
   /** Budgets that refuse evictions now, with their numbers and the pods they hold. */
   blockedBy: DrainPreview['blockedBy'];
+  /** What the drain was started with (`force`, `deleteEmptyDirData`). */
+  acknowledged: DrainAcknowledgements;
+  /** Acknowledgements it lacks for pods on the node now (those pods are `blocked`). */
+  needs: DrainAcknowledgement[];
   /**
    * Every pod of the drain as it stands now: those the job met (also the ones gone since)
    * and, while it runs, those on the node it has not reached yet; sorted by name.
@@ -306,7 +372,7 @@ export interface NodeDrainStatus {
 const ACTIVE = new Set(['queued', 'running']);
 
 /** Each pod's state, from the job's recorded steps and the node's pods now (watch cache). */
-async function drainPods(jobId: string, node: string, active: boolean, preview: DrainPreview | null): Promise<DrainPodView[]> {
+async function drainPods(jobId: string, node: string, active: boolean, preview: DrainPreview | null, given: DrainAcknowledgements): Promise<DrainPodView[]> {
   const steps = await listJobSteps(jobId);
   const stepOf = new Map(steps.map((s) => [s.key, s]));
   const pods = new Map<string, PlannedPod>();
@@ -329,14 +395,18 @@ async function drainPods(jobId: string, node: string, active: boolean, preview: 
     .map((p): DrainPodView => {
       const evict = stepOf.get(`evict:${p.uid}`);
       const evictedByDrain = evict?.state === 'succeeded' && (evict.output as { evicted?: boolean } | null)?.evicted === true;
-      const view = { pod: keyOf(p), pdbs: [] as string[], reason: null, evictedByDrain };
+      const view = { pod: keyOf(p), pdbs: [] as string[], needs: [] as DrainAcknowledgement[], reason: null, evictedByDrain };
       const current = objects ? live.get(p.uid) : undefined;
       // Without the cache, only what the job recorded counts.
       const gone = objects ? !current : stepOf.get(`gone:${p.uid}`)?.state === 'succeeded' || (evict?.state === 'succeeded' && !evictedByDrain);
       if (gone) return { ...view, state: 'gone' };
       if (current?.metadata.deletionTimestamp || evictedByDrain) return { ...view, state: 'evicting' };
+      // Live, as the job will see it: the pod as it is now against what the drain was started with.
+      const unacknowledged = current ? missingAcknowledgements(evictionRisks(current), given) : null;
       const pdb = blockedPdb.get(keyOf(p));
-      if (pdb) return { ...view, state: 'blocked', pdbs: [pdb] };
+      if (pdb || unacknowledged) {
+        return { ...view, state: 'blocked', pdbs: pdb ? [pdb] : [], needs: unacknowledged?.missing ?? [], reason: unacknowledged?.reason ?? null };
+      }
       if (evict?.state === 'failed') return { ...view, state: 'failed', reason: evict.error };
       return { ...view, state: 'waiting' };
     })
@@ -359,6 +429,9 @@ export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null
     }
   }
   const result = job.state === 'succeeded' ? (job.result as DrainJobResult) : null;
+  const acknowledged = acknowledgementsOf(((await getJob(job.id))?.payload ?? { node }) as DrainPayload);
+  const pods = await drainPods(job.id, node, ACTIVE.has(job.state), preview, acknowledged);
+  const needed = new Set(pods.flatMap((p) => (p.state === 'blocked' ? p.needs : [])));
   return {
     job: {
       id: job.id,
@@ -376,7 +449,9 @@ export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null
     total: job.progress?.total ?? null,
     remaining,
     blockedBy: blocked,
-    pods: await drainPods(job.id, node, ACTIVE.has(job.state), preview),
+    acknowledged,
+    needs: DRAIN_ACKNOWLEDGEMENTS.filter((a) => needed.has(a)),
+    pods,
     result: result ? { ...result, gone: result.gone ?? [] } : null,
   };
 }

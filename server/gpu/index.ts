@@ -52,10 +52,15 @@ export {
   selectorMatches,
 } from './pools';
 export {
+  DRAIN_ACKNOWLEDGEMENTS,
+  type DrainAcknowledgement,
+  type DrainAcknowledgements,
   type DrainPreview,
   type DrainPreviewPod,
+  type EvictionRisks,
   type MigPreview,
   cordonNode,
+  evictionRisks,
   previewDrain,
   previewMigLayout,
   setMigLayout,

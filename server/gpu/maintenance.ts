@@ -70,17 +70,76 @@ export async function listPdbs(client: KubeClient = getKubeClient()): Promise<Pd
   }));
 }
 
+/**
+ * What a drain must be told before it evicts pods whose eviction destroys something, as
+ * kubectl drain asks for `--force` and `--delete-emptydir-data`.
+ */
+export const DRAIN_ACKNOWLEDGEMENTS = ['force', 'deleteEmptyDirData'] as const;
+export type DrainAcknowledgement = (typeof DRAIN_ACKNOWLEDGEMENTS)[number];
+export type DrainAcknowledgements = Record<DrainAcknowledgement, boolean>;
+
+/** What evicting a pod destroys beyond the pod itself. */
+export interface EvictionRisks {
+  /** No controller owns it (kubectl's "unmanaged"): nothing re-creates it. */
+  bare: boolean;
+  /** Its emptyDir volumes: their data is lost with the pod. */
+  emptyDirVolumes: string[];
+  /** The acknowledgements evicting it takes. */
+  needs: DrainAcknowledgement[];
+}
+
+/** A pod's eviction risks, from its owner references and volumes (as kubectl drain's filters see them). */
+export function evictionRisks(pod: { metadata?: object; spec?: unknown }): EvictionRisks {
+  const refs = (pod.metadata as { ownerReferences?: unknown } | undefined)?.ownerReferences;
+  const owners = (Array.isArray(refs) ? refs : []) as Array<{ controller?: boolean }>;
+  const bare = !owners.some((o) => o.controller === true);
+  const volumes = ((pod.spec as { volumes?: Array<{ name?: string; emptyDir?: unknown }> } | undefined)?.volumes ?? []);
+  const emptyDirVolumes = volumes.filter((v) => v.emptyDir !== undefined && v.emptyDir !== null).map((v) => v.name ?? '');
+  const needs: DrainAcknowledgement[] = [];
+  if (bare) needs.push('force');
+  if (emptyDirVolumes.length > 0) needs.push('deleteEmptyDirData');
+  return { bare, emptyDirVolumes, needs };
+}
+
+/** The risks in words, one line each (preview notes, job messages). */
+export function describeRisks(risks: EvictionRisks): string[] {
+  const lines: string[] = [];
+  if (risks.bare) lines.push('nothing re-creates it — evicting deletes it for good');
+  if (risks.emptyDirVolumes.length > 0) lines.push(`its emptyDir data (${risks.emptyDirVolumes.join(', ')}) is lost`);
+  return lines;
+}
+
+/** Why a pod waits for acknowledgements the drain was started without, or null when it has them all. */
+export function missingAcknowledgements(risks: EvictionRisks, given: DrainAcknowledgements): { missing: DrainAcknowledgement[]; reason: string } | null {
+  const missing = risks.needs.filter((a) => !given[a]);
+  if (missing.length === 0) return null;
+  const parts: string[] = [];
+  if (missing.includes('force')) parts.push('nothing re-creates it — evicting deletes it for good (needs force)');
+  if (missing.includes('deleteEmptyDirData')) parts.push(`its emptyDir data (${risks.emptyDirVolumes.join(', ')}) would be lost (needs deleteEmptyDirData)`);
+  return { missing, reason: `not evicted without acknowledgement: ${parts.join('; ')}` };
+}
+
+type PreviewPodBase = { namespace: string; name: string; workload: string | null; gpus: number };
+/** Pods a drain would evict (or a budget blocks) carry what evicting them destroys, and the acknowledgements that takes. */
+type PreviewRisks = { bare: boolean; emptyDirVolumes: string[]; needs: DrainAcknowledgement[]; notes: string[] };
+
 export type DrainPreviewPod =
-  | { namespace: string; name: string; workload: string | null; gpus: number; outcome: 'skipped'; reason: string }
-  | { namespace: string; name: string; workload: string | null; gpus: number; outcome: 'blocked'; reason: string; pdb: string }
-  | { namespace: string; name: string; workload: string | null; gpus: number; outcome: 'evicted'; reschedule: string | null; rescheduleReason: string };
+  | (PreviewPodBase & { outcome: 'skipped'; reason: string })
+  | (PreviewPodBase & PreviewRisks & { outcome: 'blocked'; reason: string; pdb: string })
+  | (PreviewPodBase & PreviewRisks & { outcome: 'evicted'; reschedule: string | null; rescheduleReason: string });
 
 export interface DrainPreview {
   node: string;
   cordoned: boolean;
   pods: DrainPreviewPod[];
   blockedBy: Array<{ pdb: string; disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; pods: string[] }>;
-  /** True when every pod that must go can go now. */
+  /**
+   * The acknowledgements starting the drain takes (in DRAIN_ACKNOWLEDGEMENTS order): `force`
+   * when a pod is bare, `deleteEmptyDirData` when one has emptyDir volumes. Without one, such
+   * pods are not evicted; the drain reports them as blocked.
+   */
+  needs: DrainAcknowledgement[];
+  /** True when no PodDisruptionBudget blocks: every pod that must go can go now (given the acknowledgements in `needs`). */
   complete: boolean;
 }
 
@@ -162,6 +221,8 @@ export async function previewDrain(node: string): Promise<DrainPreview> {
       pods.push({ ...base, outcome: 'skipped', reason: 'managed by a DaemonSet' });
       continue;
     }
+    const risks = evictionRisks(raw);
+    const marks: PreviewRisks = { bare: risks.bare, emptyDirVolumes: risks.emptyDirVolumes, needs: risks.needs, notes: describeRisks(risks) };
     const guarding = pdbs.filter((p) => p.namespace === pod.namespace && pdbSelects(p, pod.labels));
     const exhausted = guarding.find((p) => (allowance.get(`${p.namespace}/${p.name}`) ?? 0) <= 0);
     if (exhausted) {
@@ -177,6 +238,7 @@ export async function previewDrain(node: string): Promise<DrainPreview> {
       blocked.set(key, entry);
       pods.push({
         ...base,
+        ...marks,
         outcome: 'blocked',
         pdb: key,
         reason: `PodDisruptionBudget ${key} allows ${exhausted.disruptionsAllowed} disruption${exhausted.disruptionsAllowed === 1 ? '' : 's'} now (${exhausted.currentHealthy} healthy, ${exhausted.desiredHealthy} required${exhausted.disruptionsAllowed > 0 ? '; used up by pods listed before this one' : ''})`,
@@ -184,18 +246,20 @@ export async function previewDrain(node: string): Promise<DrainPreview> {
       continue;
     }
     for (const p of guarding) allowance.set(`${p.namespace}/${p.name}`, (allowance.get(`${p.namespace}/${p.name}`) ?? 0) - 1);
-    if (owners.length === 0) {
-      pods.push({ ...base, outcome: 'evicted', reschedule: null, rescheduleReason: 'a bare pod: nothing re-creates it' });
+    if (risks.bare) {
+      pods.push({ ...base, ...marks, outcome: 'evicted', reschedule: null, rescheduleReason: 'a bare pod: nothing re-creates it' });
       continue;
     }
     const where = rescheduleTarget(pod, (raw.spec ?? {}) as Record<string, unknown>, snapshot, node, taken);
-    pods.push({ ...base, outcome: 'evicted', reschedule: where.node, rescheduleReason: where.reason });
+    pods.push({ ...base, ...marks, outcome: 'evicted', reschedule: where.node, rescheduleReason: where.reason });
   }
+  const needed = new Set(pods.flatMap((p) => (p.outcome === 'skipped' ? [] : p.needs)));
   return {
     node,
     cordoned: (target.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true,
     pods,
     blockedBy: [...blocked.values()],
+    needs: DRAIN_ACKNOWLEDGEMENTS.filter((a) => needed.has(a)),
     complete: pods.every((p) => p.outcome !== 'blocked'),
   };
 }

@@ -12,9 +12,30 @@ export interface DrainStatusView {
   total: number | null;
   remaining: string[];
   blockedBy: Array<{ pdb: string; disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; pods: string[] }>;
+  /** What the drain was started with; absent from views built before acknowledgements existed. */
+  acknowledged?: Record<DrainAcknowledgement, boolean>;
+  /** Acknowledgements it lacks for pods on the node now. */
+  needs?: DrainAcknowledgement[];
   /** Every pod of the drain as it stands now (the job's pods, and while it runs the node's new ones). */
-  pods: Array<{ pod: string; state: 'waiting' | 'evicting' | 'blocked' | 'failed' | 'gone'; pdbs: string[]; reason: string | null; evictedByDrain: boolean }>;
+  pods: Array<{
+    pod: string;
+    state: 'waiting' | 'evicting' | 'blocked' | 'failed' | 'gone';
+    pdbs: string[];
+    /** `blocked`: acknowledgements the drain was started without. */
+    needs?: DrainAcknowledgement[];
+    reason: string | null;
+    evictedByDrain: boolean;
+  }>;
   result: { evicted: string[]; gone: string[]; skipped: Array<{ pod: string; reason: string }> } | null;
+}
+
+/** kubectl drain's --force and --delete-emptydir-data (server/gpu's DRAIN_ACKNOWLEDGEMENTS). */
+export type DrainAcknowledgement = 'force' | 'deleteEmptyDirData';
+
+/** Acknowledgements by their names on the page, joined. */
+export function useAckNames(): (acks: readonly DrainAcknowledgement[]) => string {
+  const t = useT();
+  return (acks) => acks.map((a) => t(`gpu.ack.${a}`)).join(', ');
 }
 
 const podBadge: Record<DrainStatusView['pods'][number]['state'], string> = {
@@ -25,15 +46,23 @@ const podBadge: Record<DrainStatusView['pods'][number]['state'], string> = {
   gone: 'badge badge-ok',
 };
 
-/** One pod's state in words: blocked names its budgets, failed its reason, gone whether this drain evicted it. */
+/** One pod's state in words: blocked names its budgets or the acknowledgements it lacks, failed its reason, gone whether this drain evicted it. */
 function PodState({ pod }: { pod: DrainStatusView['pods'][number] }) {
   const t = useT();
+  const ackNames = useAckNames();
   const label =
     pod.state === 'gone' ? t(pod.evictedByDrain ? 'gpu.drain.pod.goneEvicted' : 'gpu.drain.pod.goneElsewhere') : t(`gpu.drain.pod.${pod.state}` as MessageKey);
   return (
     <>
       <span className={podBadge[pod.state]}>{label}</span>
       {pod.state === 'blocked' && pod.pdbs.length > 0 ? <> {t('gpu.drain.pod.blockedBy', { pdbs: pod.pdbs.join(', ') })}</> : null}
+      {pod.state === 'blocked' && pod.needs?.length ? (
+        <>
+          {' '}
+          {t('gpu.drain.pod.needs', { acks: ackNames(pod.needs) })}
+          {pod.reason ? <span className="muted small"> ({pod.reason})</span> : null}
+        </>
+      ) : null}
       {pod.state === 'failed' && pod.reason ? <span className="muted small"> {pod.reason}</span> : null}
     </>
   );
@@ -44,6 +73,7 @@ const badge: Record<string, string> = { queued: 'badge-warn', running: 'badge-wa
 /** Live progress of the node's drain job: evicted / remaining / blocked with the budget; refreshes while it runs. */
 export function DrainStatus({ drain, canWrite }: { drain: DrainStatusView; canWrite: boolean }) {
   const t = useT();
+  const ackNames = useAckNames();
   const locale = useLocale();
   const revalidator = useRevalidator();
   const busy = useNavigation().state === 'submitting';
@@ -57,6 +87,7 @@ export function DrainStatus({ drain, canWrite }: { drain: DrainStatusView; canWr
     return () => clearInterval(timer);
   }, [active, revalidator]);
   const total = drain.total ?? drain.evicted + drain.remaining.length;
+  const acknowledged = (['force', 'deleteEmptyDirData'] as const).filter((a) => drain.acknowledged?.[a]);
   return (
     <section className="card" aria-labelledby="drain-status">
       <h2 id="drain-status">
@@ -65,6 +96,7 @@ export function DrainStatus({ drain, canWrite }: { drain: DrainStatusView; canWr
       <p className="muted small">
         {t('gpu.drain.by', { name: job.createdBy, at: formatDateTime(job.createdAt, locale), attempt: job.attempts, max: job.maxAttempts })}
         {job.state === 'queued' && job.attempts > 0 ? ` ${t('gpu.drain.retryAt', { at: formatDateTime(job.runAt, locale) })}` : null}
+        {acknowledged.length > 0 ? ` ${t('gpu.drain.acknowledged', { acks: ackNames(acknowledged) })}` : null}
       </p>
       {job.state === 'succeeded' && drain.result ? (
         <p role="status">
@@ -86,6 +118,11 @@ export function DrainStatus({ drain, canWrite }: { drain: DrainStatusView; canWr
             <li key={b.pdb}>{t('gpu.node.blockedBy', { pdb: b.pdb, allowed: b.disruptionsAllowed, healthy: b.currentHealthy, desired: b.desiredHealthy, pods: b.pods.join(', ') })}</li>
           ))}
         </ul>
+      ) : null}
+      {drain.needs?.length && job.state !== 'succeeded' ? (
+        <p className="alert alert-error" role="alert">
+          {t('gpu.drain.needs', { acks: ackNames(drain.needs) })}
+        </p>
       ) : null}
       {drain.pods.length > 0 ? (
         <div className="table-wrap" role="region" aria-label={t('gpu.drain.pods')} tabIndex={0}>

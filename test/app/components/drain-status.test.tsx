@@ -75,4 +75,30 @@ describe('DrainStatus', () => {
     expect(failed).toContain('The drain gave up. Drain again once the budgets allow.');
     expect(failed).not.toContain('Stop the drain');
   });
+
+  it('names the acknowledgements a pod waits for, and what the drain was started with', async () => {
+    const waiting: DrainStatusView = {
+      ...blocked,
+      blockedBy: [],
+      acknowledged: { force: true, deleteEmptyDirData: false },
+      needs: ['deleteEmptyDirData'],
+      pods: [
+        {
+          pod: 'shop/scratch-1',
+          state: 'blocked',
+          pdbs: [],
+          needs: ['deleteEmptyDirData'],
+          reason: 'not evicted without acknowledgement: its emptyDir data (cache) would be lost (needs deleteEmptyDirData)',
+          evictedByDrain: false,
+        },
+      ],
+    };
+    const t = text(await render(waiting));
+    expect(t).toContain('Started with: Evict bare pods.');
+    expect(t).toContain('This drain was started without “Delete emptyDir data”');
+    expect(t).toContain('shop/scratch-1 Blocked for lack of acknowledgement: Delete emptyDir data (not evicted without acknowledgement: its emptyDir data (cache) would be lost');
+    expect(t).not.toContain('by PodDisruptionBudget');
+    // Nothing lacking: no alert.
+    expect(text(await render({ ...waiting, needs: [], pods: [] }))).not.toContain('was started without');
+  });
 });

@@ -55,7 +55,7 @@ describe('drain as a job', () => {
     expect(created).toBe(true);
     // A second request while it runs joins the running drain.
     expect(await startDrain(actor, node, { confirm: node })).toEqual({ jobId, created: false });
-    expect((await auditEventsOf({ action: 'gpu.node.drain', targetId: node })).map((e) => e.after)).toEqual([{ job: jobId }]);
+    expect((await auditEventsOf({ action: 'gpu.node.drain', targetId: node })).map((e) => e.after)).toEqual([{ job: jobId, force: false, deleteEmptyDirData: false }]);
 
     // The first attempt evicts the embedders and stops at the budget, saying which and why.
     const blocked = await waitFor('attempt blocked by the budget', async () => {
@@ -135,7 +135,8 @@ describe('drain as a job', () => {
     await waitFor('two pods on the node', async () => (await podsOn(node)).length === 2);
     const trainer = (await podsOn(node)).find((p) => p.metadata.name.startsWith('trainer-'))!;
 
-    const { jobId } = await startDrain(actor, node, { confirm: node });
+    // `late` below is a bare pod: this drain may evict it (the acknowledgements have their own tests).
+    const { jobId } = await startDrain(actor, node, { confirm: node, force: true });
     await waitFor('attempt blocked by the budget', async () => {
       const job = await getJob(jobId);
       return job?.lastError && job.state !== 'running' ? job : undefined;
@@ -185,5 +186,106 @@ describe('drain as a job', () => {
     expect(final).toMatchObject({ evicted: 3, total: 3 });
     const complete = await auditEventsOf({ action: 'gpu.node.drain.complete', targetId: node });
     expect(complete.map((e) => e.after)).toEqual([{ job: jobId, evicted: 2, gone: 1, skipped: 1 }]);
+  });
+});
+
+const container = { name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } };
+/** A pod bound by name, owned by nothing: nothing re-creates it once it is evicted. */
+const barePod = (name: string, node: string, spec: Record<string, unknown> = {}) => ({ metadata: { name }, spec: { nodeName: node, containers: [container], ...spec } });
+
+async function attemptFailedWith(jobId: string, pattern: RegExp) {
+  return waitFor(`an attempt that stopped with ${pattern}`, async () => {
+    const job = await getJob(jobId);
+    return job?.lastError && pattern.test(job.lastError) && job.state !== 'running' ? job : undefined;
+  }, 20_000);
+}
+
+async function finished(jobId: string, state: 'succeeded' | 'cancelled') {
+  return waitFor(`drain ${state}`, async () => {
+    const job = await getJob(jobId);
+    return job?.state === state ? job : undefined;
+  }, 30_000);
+}
+
+describe('acknowledgements, as kubectl drain --force and --delete-emptydir-data', () => {
+  it('does not evict a bare pod without force, shows it blocked, and evicts it with force', async () => {
+    const node = 'gpu-l40s-02';
+    await kubeCreate('/api/v1/namespaces/shop/pods', barePod('notebook', node));
+    await waitFor('pod on the node', async () => (await podsOn(node)).length === 1);
+
+    const { jobId } = await startDrain(actor, node, { confirm: node });
+    const blocked = await attemptFailedWith(jobId, /notebook/);
+    // Retried like a pod a budget protects: the pod may still go by itself.
+    expect(blocked.state).toBe('queued');
+    expect(blocked.lastError).toBe(
+      '1 of 1 pods on gpu-l40s-02 are not evicted yet: blocked — shop/notebook: not evicted without acknowledgement: nothing re-creates it — evicting deletes it for good (needs force)' +
+        ' (this drain was started without force: stop it and start it again with that acknowledgement to evict such pods)',
+    );
+    expect((await podsOn(node)).map((p) => p.metadata.name)).toEqual(['notebook']);
+    const status = await getNodeDrain(node);
+    expect(status).toMatchObject({ acknowledged: { force: false, deleteEmptyDirData: false }, needs: ['force'], blockedBy: [], remaining: ['shop/notebook'] });
+    expect(status!.pods).toEqual([
+      { pod: 'shop/notebook', state: 'blocked', pdbs: [], needs: ['force'], reason: 'not evicted without acknowledgement: nothing re-creates it — evicting deletes it for good (needs force)', evictedByDrain: false },
+    ]);
+
+    // Asking again with force does not quietly join the drain that lacks it.
+    await expect(startDrain(actor, node, { confirm: node, force: 'on' })).rejects.toThrow('A drain of gpu-l40s-02 is already running without force. Stop it, then start the drain again with that acknowledgement.');
+    // Without force it joins, as before.
+    expect(await startDrain(actor, node, { confirm: node })).toEqual({ jobId, created: false });
+    await cancelDrain(actor, node);
+    await finished(jobId, 'cancelled');
+    expect((await podsOn(node)).map((p) => p.metadata.name)).toEqual(['notebook']);
+
+    // The node page's checkbox sends "on".
+    const second = await startDrain(actor, node, { confirm: node, force: 'on' });
+    expect(second.created).toBe(true);
+    expect((await getJob(second.jobId))!.payload).toEqual({ node, force: true, deleteEmptyDirData: false });
+    const done = await finished(second.jobId, 'succeeded');
+    expect(done.result).toEqual({ node, evicted: ['shop/notebook'], gone: [], skipped: [] });
+    expect(await podsOn(node)).toEqual([]);
+    expect((await auditEventsOf({ action: 'gpu.node.drain', targetId: node })).map((e) => e.after)).toEqual([
+      { job: second.jobId, force: true, deleteEmptyDirData: false },
+      { job: jobId, force: false, deleteEmptyDirData: false },
+    ]);
+    await uncordonNode(actor, node);
+  });
+
+  it('does not evict pods with emptyDir volumes without deleteEmptyDirData (force is not enough), a pod arriving mid-drain neither, and evicts them with it', async () => {
+    const node = 'cpu-01';
+    await kubeCreate(
+      '/apis/apps/v1/namespaces/shop/deployments',
+      gpuDeployment('scratch', 1, 0, { nodeSelector: { 'kubernetes.io/hostname': node }, volumes: [{ name: 'cache', emptyDir: {} }, { name: 'shm', emptyDir: { medium: 'Memory' } }] }),
+    );
+    await waitFor('pod on the node', async () => (await podsOn(node)).length === 1);
+    const scratch = (await podsOn(node))[0]!.metadata.name;
+
+    await expect(startDrain(actor, node, { confirm: node, deleteEmptyDirData: 'maybe' })).rejects.toMatchObject({ fieldErrors: { deleteEmptyDirData: ['Tick the box, or send true or false.'] } });
+    const { jobId } = await startDrain(actor, node, { confirm: node, force: true });
+    const first = await attemptFailedWith(jobId, /scratch/);
+    expect(first.lastError).toBe(
+      `1 of 1 pods on cpu-01 are not evicted yet: blocked — shop/${scratch}: not evicted without acknowledgement: its emptyDir data (cache, shm) would be lost (needs deleteEmptyDirData)` +
+        ' (this drain was started without deleteEmptyDirData: stop it and start it again with that acknowledgement to evict such pods)',
+    );
+
+    // A pod that lands on the node while the drain runs is held to the same rule.
+    await kubeCreate('/api/v1/namespaces/shop/pods', barePod('tmp', node, { volumes: [{ name: 'work', emptyDir: {} }] }));
+    const second = await attemptFailedWith(jobId, /shop\/tmp/);
+    expect(second.lastError).toMatch(/^2 of 2 pods on cpu-01 are not evicted yet: blocked — shop\/scratch-\S+: .* \| blocked — shop\/tmp: not evicted without acknowledgement: its emptyDir data \(work\) would be lost \(needs deleteEmptyDirData\) \(this drain/);
+    const status = await getNodeDrain(node);
+    expect(status!.needs).toEqual(['deleteEmptyDirData']);
+    expect(status!.pods.map((p) => [p.pod, p.state, p.needs])).toEqual([
+      [`shop/${scratch}`, 'blocked', ['deleteEmptyDirData']],
+      ['shop/tmp', 'blocked', ['deleteEmptyDirData']],
+    ]);
+    expect((await podsOn(node)).map((p) => p.metadata.name).sort()).toEqual([scratch, 'tmp']);
+
+    await cancelDrain(actor, node);
+    await finished(jobId, 'cancelled');
+    const again = await startDrain(actor, node, { confirm: node, force: true, deleteEmptyDirData: true });
+    const done = await finished(again.jobId, 'succeeded');
+    expect(done.result).toMatchObject({ evicted: [`shop/${scratch}`, 'shop/tmp'] });
+    // The Deployment's replacement cannot come back to the cordoned node.
+    expect((await podsOn(node)).filter((p) => p.metadata.name === scratch || p.metadata.name === 'tmp')).toEqual([]);
+    expect((await auditEventsOf({ action: 'gpu.node.drain', targetId: node }))[0]!.after).toEqual({ job: again.jobId, force: true, deleteEmptyDirData: true });
   });
 });

@@ -147,7 +147,31 @@ describe('maintenance', () => {
     const preview = await previewDrain('gpu-h100-02');
     // Its nodeSelector pins it to the node being drained: nowhere else to go, and the preview says so.
     expect(preview.pods[0]).toMatchObject({ outcome: 'evicted', reschedule: null, rescheduleReason: 'no other node matches its selector, affinity and tolerations' });
+    // A Deployment's pod without emptyDir volumes takes no acknowledgement.
+    expect(preview.pods[0]).toMatchObject({ bare: false, emptyDirVolumes: [], needs: [], notes: [] });
+    expect(preview.needs).toEqual([]);
     expect(preview.complete).toBe(true);
+  });
+
+  it('marks in the preview bare pods and pods with emptyDir volumes, and says which acknowledgements the drain needs', async () => {
+    const node = 'cpu-02';
+    const container = { name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } };
+    await kubeCreate('/apis/apps/v1/namespaces/shop/deployments', gpuDeployment('indexer', 1, 0, { nodeSelector: { 'kubernetes.io/hostname': node }, volumes: [{ name: 'scratch', emptyDir: {} }] }));
+    await kubeCreate('/api/v1/namespaces/shop/pods', { metadata: { name: 'debug' }, spec: { nodeName: node, containers: [container] } });
+    await kubeCreate('/api/v1/namespaces/shop/pods', {
+      metadata: { name: 'scratchpad' },
+      spec: { nodeName: node, containers: [container], volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'shm', emptyDir: { medium: 'Memory' } }] },
+    });
+    await waitFor('cache sees the pods', async () => (await previewDrain(node)).pods.length === 3);
+    const preview = await previewDrain(node);
+    expect(preview.needs).toEqual(['force', 'deleteEmptyDirData']);
+    expect(preview.complete).toBe(true);
+    expect(preview.pods.map((p) => (p.outcome === 'skipped' ? [p.name] : [p.name.replace(/-[^-]+-[^-]+$/, ''), p.outcome, p.bare, p.emptyDirVolumes, p.needs, p.notes]))).toEqual([
+      ['debug', 'evicted', true, [], ['force'], ['nothing re-creates it — evicting deletes it for good']],
+      ['indexer', 'evicted', false, ['scratch'], ['deleteEmptyDirData'], ['its emptyDir data (scratch) is lost']],
+      ['scratchpad', 'evicted', true, ['tmp', 'shm'], ['force', 'deleteEmptyDirData'], ['nothing re-creates it — evicting deletes it for good', 'its emptyDir data (tmp, shm) is lost']],
+    ]);
+    expect(preview.pods[0]).toMatchObject({ reschedule: null, rescheduleReason: 'a bare pod: nothing re-creates it' });
   });
 
   it('previews and applies a MIG layout change; the MIG manager changes allocatable', async () => {
