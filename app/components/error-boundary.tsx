@@ -1,6 +1,6 @@
 import { Link, isRouteErrorResponse, useRouteError } from '@remix-run/react';
-import { useT } from '~/i18n/use-t';
-import { type MessageKey, isMessageKey } from '~/i18n/messages';
+import { translateServerMessage, useLocale, useT } from '~/i18n/use-t';
+import type { MessageKey } from '~/i18n/messages';
 
 const known = new Set([400, 401, 403, 404, 409, 413, 429]);
 
@@ -11,6 +11,7 @@ const known = new Set([400, 401, 403, 404, 409, 413, 429]);
 export function GeneralErrorBoundary() {
   const error = useRouteError();
   const t = useT();
+  const locale = useLocale();
   let status = 500;
   let detail: string | undefined;
   let permission: string | undefined;
@@ -21,7 +22,8 @@ export function GeneralErrorBoundary() {
       | { error?: string; messageKey?: string; permission?: string; requestId?: string }
       | null;
     const message = data?.messageKey ?? data?.error;
-    if (status < 500 && message) detail = isMessageKey(message) ? t(message) : message;
+    // A message key (optionally with variables) is shown in the reader's language; plain text as it is.
+    if (status < 500 && message) detail = translateServerMessage(locale, message);
     permission = data?.permission;
     requestId = data?.requestId;
   }

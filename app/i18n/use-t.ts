@@ -15,12 +15,35 @@ export function translate(locale: Locale, key: MessageKey, vars?: Record<string,
   );
 }
 
-/** Translates a server message (a key with optional query-form variables, see parseServerMessage); plain text passes through. */
+const numberFormats = new Map<Locale, Intl.NumberFormat>();
+
+function formatNumber(locale: Locale, value: string): string {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) return value;
+  let format = numberFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { maximumFractionDigits: 20 });
+    numberFormats.set(locale, format);
+  }
+  return format.format(n);
+}
+
+/**
+ * Translates a server message (a key with optional query-form variables, see
+ * parseServerMessage); plain text passes through. Variables named in `_n` are numbers, shown
+ * with the reader's digit grouping; a variable that is itself a server message is translated.
+ */
 export function translateServerMessage(locale: Locale, message: string, extra?: Record<string, string | number>): string {
   const parsed = parseServerMessage(message);
   if (!parsed) return extra ? translate(locale, message as MessageKey, extra) : message;
   const vars: Record<string, string | number> = { ...extra };
-  for (const [name, value] of Object.entries(parsed.vars)) vars[name] = isMessageKey(value) ? translate(locale, value) : value;
+  const numbers = new Set((parsed.vars._n ?? '').split(',').filter(Boolean));
+  for (const [name, value] of Object.entries(parsed.vars)) {
+    if (name === '_n') continue;
+    if (numbers.has(name)) vars[name] = formatNumber(locale, value);
+    else if (isMessageKey(value)) vars[name] = translate(locale, value);
+    else vars[name] = parseServerMessage(value) ? translateServerMessage(locale, value) : value;
+  }
   const text = translate(locale, parsed.key, vars);
   return typeof vars._at === 'string' && vars._at ? `${vars._at}: ${text}` : text;
 }

@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, json } from '@remix-run/node';
-import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
+import { apiWork, englishMessage, methodNotAllowed, requirePermission } from '~/utils/auth.server';
 import { deployModel, deploymentJson, getModel, listDeployments, modelApiWork, placementJson, readModelForm } from '~/utils/models.server';
 
 export const handle = { permission: 'models:read', actionPermission: 'models:write' };
@@ -26,6 +26,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const { actor } = await requirePermission(request, 'models:write');
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
     const { deployment, placement } = await deployModel(actor, params.name ?? '', await readModelForm(request));
-    return json({ deployment: deploymentJson(deployment), placement: placementJson(placement) }, { status: 201 });
+    return json({ deployment: deploymentJson(deployment), placement: placementJson(placement, englishMessage) }, { status: 201 });
   });
 }

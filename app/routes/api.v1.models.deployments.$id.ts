@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, json } from '@remix-run/node';
-import { apiWork, methodNotAllowed, requirePermission } from '~/utils/auth.server';
+import { apiWork, englishMessage, methodNotAllowed, requirePermission } from '~/utils/auth.server';
 import { deploymentJson, deploymentProgress, getDeployment, listDeploymentObjects, listRollouts, modelApiWork, placementJson, readModelForm, updateDeployment } from '~/utils/models.server';
 
 export const handle = { permission: 'models:read', actionPermission: 'models:write' };
@@ -28,6 +28,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const { actor } = await requirePermission(request, 'models:write');
     if (request.method !== 'PATCH') return methodNotAllowed(['GET', 'PATCH']);
     const { deployment, placement, changes } = await updateDeployment(actor, params.id ?? '', await readModelForm(request));
-    return json({ deployment: deploymentJson(deployment), changes, placement: placement ? placementJson(placement) : null });
+    return json({ deployment: deploymentJson(deployment), changes, placement: placement ? placementJson(placement, englishMessage) : null });
   });
 }

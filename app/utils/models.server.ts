@@ -1,7 +1,7 @@
 import { json } from '@remix-run/node';
 import { z } from 'zod';
 import { parseForm } from './form.server';
-import { apiWork } from './auth.server';
+import { apiWork, englishMessage } from './auth.server';
 import { errorResponse } from './errors.server';
 import { isAppError } from '../../server/core/errors';
 import { type DeploymentProgress, type ModelDeployment, type ModelVersion, type PlacementCheck, isPlacementError } from '../../server/models';
@@ -132,9 +132,10 @@ export function deploymentJson(d: ModelDeployment & { modelName?: string; stable
  * A placement check as JSON: the estimate with its parts, what was checked (`request`: the
  * replicas the change adds, sized per replica) and the planner's answer; each alternative as
  * the request it would fit as (replicas, pool, GPU product; null: no restriction), the quota
- * it would need, and the planner's assignments of replicas to nodes.
+ * it would need, and the planner's assignments of replicas to nodes. Reasons may be message
+ * keys: pages translate them, API routes pass `englishMessage` as `text`.
  */
-export function placementJson(check: PlacementCheck) {
+export function placementJson(check: PlacementCheck, text: (message: string) => string = (message) => message) {
   const o = check.outcome;
   const r = check.request;
   return {
@@ -142,7 +143,7 @@ export function placementJson(check: PlacementCheck) {
     request: { replicas: r.replicas, gpusPerReplica: r.gpusPerReplica, gpuMemoryGiBPerReplica: r.gpuMemoryGiBPerReplica ?? null, pool: r.pool ?? null, gpuProduct: r.products?.[0] ?? null, tenant: r.tenant ?? null },
     fits: o.checked ? o.result.fits : false,
     checked: o.checked,
-    reasons: o.checked ? (o.result.fits ? [] : o.result.reasons) : [o.reason],
+    reasons: (o.checked ? (o.result.fits ? [] : o.result.reasons) : [o.reason]).map(text),
     notes: o.checked && o.result.fits ? o.result.notes : [],
     assignments: o.checked && o.result.fits ? o.result.assignments : [],
     alternatives:
@@ -182,7 +183,7 @@ export function modelRefusal(error: unknown): { ok: false; formError: string; fi
  * parts, reasons, where it would fit instead).
  */
 export function modelApiWork(request: Request, work: () => Promise<Response>): Promise<Response> {
-  return apiWork(request, work, (error) => (isPlacementError(error) ? { placement: placementJson(error.check) } : undefined));
+  return apiWork(request, work, (error) => (isPlacementError(error) ? { placement: placementJson(error.check, englishMessage) } : undefined));
 }
 
 /** Progress as JSON (dates as strings). */

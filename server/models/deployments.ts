@@ -12,6 +12,7 @@ import { type PlacementCheck, checkPlacement, placementFits, placementReasons, p
 import { type ModelVersion, getVersionById } from './registry';
 import { ROLLOUT_JOB_OWNER, rolloutJob, rolloutJobs } from './rollout-job';
 import { enqueueJob } from '../jobs';
+import { type ModelMessageKey, modelMessages as m, msg, stageWord } from './messages';
 import { canaryStartSchema, canaryStepSchema, deploymentSchema, deploymentUpdateSchema, parseModelInput, reasonSchema } from './validation';
 
 export type ModelDeployment = typeof modelDeployments.$inferSelect;
@@ -27,14 +28,19 @@ const stableStages = new Set(['production']);
 const rollbackStages = new Set(['production', 'deprecated']);
 const canaryStages = new Set(['staging', 'production']);
 
+/** A placement refusal: the message (a key saying what does not fit, with the reasons) and the reasons as `placement` field errors. */
 export class PlacementError extends InputError {
   constructor(
     readonly check: PlacementCheck,
-    what: string,
+    key: ModelMessageKey,
+    vars: Record<string, string | number>,
   ) {
-    super(`${what} does not fit: ${placementReasons(check).join(' ')}`, { placement: placementReasons(check) });
+    super(msg(key, { ...vars, reasons: placementReasons(check).join(' ') }), { placement: placementReasons(check) });
   }
 }
+
+/** "GPU" or "GPUs" as a variable (a key), for `n` GPUs. */
+const gpuWord = (n: number) => (n === 1 ? m.gpuOne : m.gpuMany);
 
 /**
  * True for a placement refusal, also one thrown by the other copy of this module (the Remix
@@ -52,15 +58,10 @@ export function isPlacementError(error: unknown): error is PlacementError {
  * model length is longer than the version's context: vLLM rejects a --max-model-len above
  * the model's maximum (TGI its --max-total-tokens), so the pods would never start.
  */
-function requireContextFits(d: Pick<ModelDeployment, 'settings'>, version: ModelVersion, what: string, field: string): void {
+function requireContextFits(d: Pick<ModelDeployment, 'settings'>, version: ModelVersion, key: ModelMessageKey, field: string): void {
   const configured = d.settings.maxModelLen;
   if (!configured || configured <= version.contextLength) return;
-  const most = version.contextLength.toLocaleString('en');
-  throw new InputError('Some fields need attention.', {
-    [field]: [
-      `${what}: ${version.label} supports at most ${most} tokens, but the deployment's maximum context length (maxModelLen) is ${configured.toLocaleString('en')}, so the engine would refuse to start. Lower the maximum context length to ${most} or less on the deployment's edit page (Change settings) first, or choose another version.`,
-    ],
-  });
+  throw new InputError(m.invalidInput, { [field]: [msg(key, { label: version.label, most: version.contextLength, configured })] });
 }
 
 /** Where a target ("platform" or "tenant:<slug>") deploys to. */
@@ -69,10 +70,10 @@ export async function resolveTarget(target: string, db: Executor): Promise<{ nam
   const slug = target.slice('tenant:'.length);
   try {
     const { tenant } = await getTenant(slug, db);
-    if (tenant.status !== 'active') throw new InputError('Some fields need attention.', { target: [`Tenant ${slug} is archived.`] });
+    if (tenant.status !== 'active') throw new InputError(m.invalidInput, { target: [msg(m.targetArchived, { slug })] });
     return { namespace: tenant.namespace, tenant: tenant.slug };
   } catch (error) {
-    if (error instanceof Error && error.name === 'NotFoundError') throw new InputError('Some fields need attention.', { target: [`There is no tenant called ${slug}.`] });
+    if (error instanceof Error && error.name === 'NotFoundError') throw new InputError(m.invalidInput, { target: [msg(m.noTenant, { slug })] });
     throw error;
   }
 }
@@ -216,7 +217,7 @@ async function recordRollout(
 
 async function lockDeployment(tx: Tx, id: string): Promise<ModelDeployment> {
   const [row] = await tx.select().from(modelDeployments).where(eq(modelDeployments.id, id)).for('update');
-  if (!row || row.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  if (!row || row.removedAt) throw new NotFoundError(m.noDeploymentAnyMore);
   return row;
 }
 
@@ -230,23 +231,23 @@ async function update(tx: Tx, d: ModelDeployment, patch: Partial<ModelDeployment
 }
 
 function requireVersionOf(model: { id: string; name: string }, version: ModelVersion, field: string): void {
-  if (version.modelId !== model.id) throw new InputError('Some fields need attention.', { [field]: [`That version belongs to another model, not ${model.name}.`] });
+  if (version.modelId !== model.id) throw new InputError(m.invalidInput, { [field]: [msg(m.versionOfOtherModel, { model: model.name })] });
 }
 
 /** Sizing parsed from a deployment form, the version, and the target (shared by the check and the deployment). */
 export async function prepareDeployment(modelName: string, input: unknown, db: Executor = getDb()) {
   const data = parseModelInput(deploymentSchema(), input);
   const [model] = await db.select().from(models).where(eq(models.name, modelName));
-  if (!model) throw new NotFoundError(`There is no model called ${modelName}.`);
+  if (!model) throw new NotFoundError(msg(m.noModel, { name: modelName }));
   let version: ModelVersion;
   try {
     version = await getVersionById(db, data.versionId);
   } catch {
-    throw new InputError('Some fields need attention.', { versionId: ['Choose a version of this model.'] });
+    throw new InputError(m.invalidInput, { versionId: [m.chooseVersionOfModel] });
   }
   requireVersionOf(model, version, 'versionId');
   const problem = engineProblem(data.engine, version);
-  if (problem) throw new InputError('Some fields need attention.', { engine: [problem] });
+  if (problem) throw new InputError(m.invalidInput, { engine: [problem] });
   const target = await resolveTarget(data.target, db);
   const settings = {
     ...(data.tensorParallelSize ? { tensorParallelSize: data.tensorParallelSize } : {}),
@@ -255,10 +256,10 @@ export async function prepareDeployment(modelName: string, input: unknown, db: E
     ...(data.extraArgs.length ? { extraArgs: data.extraArgs } : {}),
   };
   if (settings.tensorParallelSize && data.gpusPerReplica > 0 && settings.tensorParallelSize > data.gpusPerReplica) {
-    throw new InputError('Some fields need attention.', { tensorParallelSize: [`Tensor parallelism of ${settings.tensorParallelSize} needs as many GPUs per replica (${data.gpusPerReplica} requested).`] });
+    throw new InputError(m.invalidInput, { tensorParallelSize: [msg(m.tensorParallel, { tp: String(settings.tensorParallelSize), gpus: String(data.gpusPerReplica) })] });
   }
   if (settings.maxModelLen && settings.maxModelLen > version.contextLength) {
-    throw new InputError('Some fields need attention.', { maxModelLen: [`${version.label} supports at most ${version.contextLength.toLocaleString('en')} tokens.`] });
+    throw new InputError(m.invalidInput, { maxModelLen: [msg(m.versionContext, { label: version.label, most: version.contextLength })] });
   }
   return { data, model, version, target, settings };
 }
@@ -277,17 +278,17 @@ export async function checkDeploymentPlacement(modelName: string, input: unknown
 export async function deployModel(actor: AuditActor, modelName: string, input: unknown): Promise<{ deployment: ModelDeployment; placement: PlacementCheck }> {
   const { data, model, version, target, settings } = await prepareDeployment(modelName, input);
   if (!stableStages.has(version.stage)) {
-    throw new InputError('Some fields need attention.', { versionId: [`${version.label} is ${version.stage}; only production versions are deployed (run others as a canary).`] });
+    throw new InputError(m.invalidInput, { versionId: [msg(m.onlyProduction, { label: version.label, stage: stageWord(version.stage) })] });
   }
   const name = data.name ?? model.name;
   const placement = await checkPlacement({ engine: data.engine, settings, version, replicas: data.replicas, gpusPerReplica: data.gpusPerReplica, gpuProduct: data.gpuProduct, pool: data.pool, tenant: target.tenant, cpu: data.cpu, memory: data.memory });
-  if (!placementFits(placement)) throw new PlacementError(placement, `${data.replicas} × ${name}`);
+  if (!placementFits(placement)) throw new PlacementError(placement, m.deployDoesNotFit, { replicas: String(data.replicas), name });
   const deployment = await getDb().transaction(async (tx) => {
     const [clash] = await tx
       .select({ id: modelDeployments.id })
       .from(modelDeployments)
       .where(and(eq(modelDeployments.namespace, target.namespace), eq(modelDeployments.name, name), isNull(modelDeployments.removedAt)));
-    if (clash) throw new InputError('Some fields need attention.', { name: [`${target.namespace} has a deployment called ${name} already; choose another name.`] });
+    if (clash) throw new InputError(m.invalidInput, { name: [msg(m.deploymentNameTaken, { namespace: target.namespace, name })] });
     const [row] = await tx
       .insert(modelDeployments)
       .values({
@@ -319,20 +320,20 @@ export async function startCanary(actor: AuditActor, deploymentId: string, input
   const data = parseModelInput(canaryStartSchema(), input);
   const db = getDb();
   const [current] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, deploymentId));
-  if (!current || current.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  if (!current || current.removedAt) throw new NotFoundError(m.noDeploymentAnyMore);
   let version: ModelVersion;
   try {
     version = await getVersionById(db, data.versionId);
   } catch {
-    throw new InputError('Some fields need attention.', { versionId: ['Choose a version of this model.'] });
+    throw new InputError(m.invalidInput, { versionId: [m.chooseVersionOfModel] });
   }
   const [model] = await db.select().from(models).where(eq(models.id, current.modelId));
   requireVersionOf(model!, version, 'versionId');
-  if (version.id === current.stableVersionId) throw new InputError('Some fields need attention.', { versionId: [`${version.label} is the stable version already.`] });
-  if (!canaryStages.has(version.stage)) throw new InputError('Some fields need attention.', { versionId: [`${version.label} is ${version.stage}; a canary runs a staging or production version.`] });
+  if (version.id === current.stableVersionId) throw new InputError(m.invalidInput, { versionId: [msg(m.stableAlready, { label: version.label })] });
+  if (!canaryStages.has(version.stage)) throw new InputError(m.invalidInput, { versionId: [msg(m.canaryStage, { label: version.label, stage: stageWord(version.stage) })] });
   const problem = engineProblem(current.engine, version);
-  if (problem) throw new InputError('Some fields need attention.', { versionId: [problem] });
-  requireContextFits(current, version, `Cannot start a canary of ${version.label}`, 'versionId');
+  if (problem) throw new InputError(m.invalidInput, { versionId: [problem] });
+  requireContextFits(current, version, m.canaryContextTooLong, 'versionId');
   const placement = await checkPlacement({
     engine: current.engine,
     settings: current.settings,
@@ -345,10 +346,10 @@ export async function startCanary(actor: AuditActor, deploymentId: string, input
     cpu: current.cpu,
     memory: current.memory,
   });
-  if (!placementFits(placement)) throw new PlacementError(placement, `A canary of ${version.label}`);
+  if (!placementFits(placement)) throw new PlacementError(placement, m.canaryDoesNotFit, { label: version.label });
   const deployment = await db.transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
-    if (d.canaryVersionId) throw new ConflictError('A canary runs already: promote or abort it first.');
+    if (d.canaryVersionId) throw new ConflictError(m.canaryRunsAlready);
     const after = await update(tx, d, { canaryVersionId: version.id, canaryWeight: data.weight, canaryReplicas: data.replicas });
     await writeDesired(tx, after);
     await recordRollout(tx, actor, 'canary-start', d, after, data.reason, { from: d.stableVersionId, to: version.id });
@@ -398,7 +399,7 @@ export interface DeploymentUpdatePlan {
 export async function planDeploymentUpdate(deploymentId: string, input: unknown, options: { db?: Executor; requireReason?: boolean } = {}): Promise<DeploymentUpdatePlan> {
   const db = options.db ?? getDb();
   const [current] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, deploymentId));
-  if (!current || current.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  if (!current || current.removedAt) throw new NotFoundError(m.noDeploymentAnyMore);
   // Absent fields keep their value; null or "" clears an optional one.
   const given = Object.fromEntries(Object.entries((input && typeof input === 'object' ? input : {}) as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : v]));
   const data = parseModelInput(deploymentUpdateSchema(options.requireReason ?? true), { ...currentSettingsInput(current), ...given });
@@ -409,13 +410,13 @@ export async function planDeploymentUpdate(deploymentId: string, input: unknown,
     ...(data.extraArgs.length ? { extraArgs: data.extraArgs } : {}),
   };
   if (settings.tensorParallelSize && data.gpusPerReplica > 0 && settings.tensorParallelSize > data.gpusPerReplica) {
-    throw new InputError('Some fields need attention.', { tensorParallelSize: [`Tensor parallelism of ${settings.tensorParallelSize} needs as many GPUs per replica (${data.gpusPerReplica} requested).`] });
+    throw new InputError(m.invalidInput, { tensorParallelSize: [msg(m.tensorParallel, { tp: String(settings.tensorParallelSize), gpus: String(data.gpusPerReplica) })] });
   }
   const stable = await getVersionById(db, current.stableVersionId);
   const canary = current.canaryVersionId ? await getVersionById(db, current.canaryVersionId) : null;
   for (const v of [stable, canary]) {
     if (v && settings.maxModelLen && settings.maxModelLen > v.contextLength) {
-      throw new InputError('Some fields need attention.', { maxModelLen: [`${v.label} supports at most ${v.contextLength.toLocaleString('en')} tokens.`] });
+      throw new InputError(m.invalidInput, { maxModelLen: [msg(m.versionContext, { label: v.label, most: v.contextLength })] });
     }
   }
   const next = { replicas: data.replicas, gpusPerReplica: data.gpusPerReplica, gpuProduct: data.gpuProduct ?? null, pool: data.pool ?? null, cpu: data.cpu, memory: data.memory, settings };
@@ -442,13 +443,13 @@ export async function planDeploymentUpdate(deploymentId: string, input: unknown,
  */
 export async function updateDeployment(actor: AuditActor, deploymentId: string, input: unknown): Promise<{ deployment: ModelDeployment; placement: PlacementCheck | null; changes: Record<string, [unknown, unknown]> }> {
   const plan = await planDeploymentUpdate(deploymentId, input);
-  if (Object.keys(plan.changes).length === 0) throw new ConflictError('Nothing to change: the deployment has these settings already.');
-  if (plan.placement && !placementFits(plan.placement)) throw new PlacementError(plan.placement, `The change of ${plan.current.name}`);
+  if (Object.keys(plan.changes).length === 0) throw new ConflictError(m.nothingToChange);
+  if (plan.placement && !placementFits(plan.placement)) throw new PlacementError(plan.placement, m.changeDoesNotFit, { name: plan.current.name });
   const deployment = await getDb().transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
     const seen = plan.revision ?? plan.current.revision;
     if (d.revision !== seen || d.revision !== plan.current.revision) {
-      throw new ConflictError(`The deployment changed meanwhile (now revision ${d.revision}); reload it and make the change again.`);
+      throw new ConflictError(msg(m.changedMeanwhileRedo, { revision: String(d.revision) }));
     }
     const after = await update(tx, d, plan.next);
     await writeDesired(tx, after);
@@ -463,8 +464,8 @@ export async function stepCanary(actor: AuditActor, deploymentId: string, input:
   const data = parseModelInput(canaryStepSchema(), input);
   return getDb().transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
-    if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
-    if (d.canaryWeight === data.weight) throw new ConflictError(`The canary gets ${data.weight} % already.`);
+    if (!d.canaryVersionId) throw new ConflictError(m.noCanary);
+    if (d.canaryWeight === data.weight) throw new ConflictError(msg(m.canaryWeightAlready, { weight: String(data.weight) }));
     const after = await update(tx, d, { canaryWeight: data.weight });
     await writeDesired(tx, after);
     await recordRollout(tx, actor, 'canary-step', d, after, data.reason || `canary ${d.canaryWeight} % → ${data.weight} %`, { from: d.stableVersionId, to: d.canaryVersionId });
@@ -490,24 +491,24 @@ export async function checkStableRoll(d: ModelDeployment, target: ModelVersion, 
 
 async function currentDeployment(db: Executor, id: string): Promise<ModelDeployment> {
   const [row] = await db.select().from(modelDeployments).where(eq(modelDeployments.id, id));
-  if (!row || row.removedAt) throw new NotFoundError('There is no such model deployment (any more).');
+  if (!row || row.removedAt) throw new NotFoundError(m.noDeploymentAnyMore);
   return row;
 }
 
 /** Refuses when someone changed the deployment between the placement check and the write. */
 function requireUnchanged(d: ModelDeployment, checked: ModelDeployment): void {
-  if (d.revision !== checked.revision) throw new ConflictError(`The deployment changed meanwhile (now revision ${d.revision}); reload it and try again.`);
+  if (d.revision !== checked.revision) throw new ConflictError(msg(m.changedMeanwhile, { revision: String(d.revision) }));
 }
 
 /** What promote rolls to, or why it cannot. */
 async function promoteTarget(db: Executor, d: ModelDeployment): Promise<ModelVersion> {
-  if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
+  if (!d.canaryVersionId) throw new ConflictError(m.noCanary);
   const canary = await getVersionById(db, d.canaryVersionId);
   if (!stableStages.has(canary.stage)) {
-    throw new ConflictError(`${canary.label} is ${canary.stage}; it must be approved for production before it takes all traffic.`);
+    throw new ConflictError(msg(m.promoteNeedsProduction, { label: canary.label, stage: stageWord(canary.stage) }));
   }
   // A canary started before this check existed may run (or crash-loop) with a longer max model length.
-  requireContextFits(d, canary, `Cannot promote ${canary.label}`, 'maxModelLen');
+  requireContextFits(d, canary, m.promoteContextTooLong, 'maxModelLen');
   return canary;
 }
 
@@ -522,7 +523,7 @@ export async function promoteCanary(actor: AuditActor, deploymentId: string, inp
   const checked = await currentDeployment(db, deploymentId);
   const target = await promoteTarget(db, checked);
   const placement = await checkStableRoll(checked, target, db);
-  if (!placementFits(placement)) throw new PlacementError(placement, `Promoting ${target.label} (one surge pod of ${checked.gpusPerReplica} GPU${checked.gpusPerReplica === 1 ? '' : 's'} while the stable track rolls)`);
+  if (!placementFits(placement)) throw new PlacementError(placement, m.promoteDoesNotFit, { label: target.label, gpus: String(checked.gpusPerReplica), gpuWord: gpuWord(checked.gpusPerReplica) });
   return db.transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
     requireUnchanged(d, checked);
@@ -539,7 +540,7 @@ export async function abortCanary(actor: AuditActor, deploymentId: string, input
   const data = parseModelInput(reasonSchema(true), input);
   return getDb().transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
-    if (!d.canaryVersionId) throw new ConflictError('No canary runs.');
+    if (!d.canaryVersionId) throw new ConflictError(m.noCanary);
     const after = await update(tx, d, { canaryVersionId: null, canaryWeight: 0 });
     await writeDesired(tx, after);
     await recordRollout(tx, actor, 'canary-abort', d, after, data.reason, { from: d.canaryVersionId, to: d.stableVersionId });
@@ -549,10 +550,10 @@ export async function abortCanary(actor: AuditActor, deploymentId: string, input
 
 /** What rollback returns to, or why it cannot. */
 async function rollbackTarget(db: Executor, d: ModelDeployment): Promise<ModelVersion> {
-  if (!d.previousVersionId) throw new ConflictError('There is no earlier version to roll back to.');
+  if (!d.previousVersionId) throw new ConflictError(m.noEarlierVersion);
   const previous = await getVersionById(db, d.previousVersionId);
-  if (!rollbackStages.has(previous.stage)) throw new ConflictError(`${previous.label} is ${previous.stage}; it cannot serve again.`);
-  requireContextFits(d, previous, `Cannot roll back to ${previous.label}`, 'maxModelLen');
+  if (!rollbackStages.has(previous.stage)) throw new ConflictError(msg(m.cannotServeAgain, { label: previous.label, stage: stageWord(previous.stage) }));
+  requireContextFits(d, previous, m.rollbackContextTooLong, 'maxModelLen');
   return previous;
 }
 
@@ -567,7 +568,7 @@ export async function rollbackDeployment(actor: AuditActor, deploymentId: string
   const checked = await currentDeployment(db, deploymentId);
   const target = await rollbackTarget(db, checked);
   const placement = await checkStableRoll(checked, target, db);
-  if (!placementFits(placement)) throw new PlacementError(placement, `The rollback to ${target.label} (one surge pod of ${checked.gpusPerReplica} GPU${checked.gpusPerReplica === 1 ? '' : 's'} while the stable track rolls)`);
+  if (!placementFits(placement)) throw new PlacementError(placement, m.rollbackDoesNotFit, { label: target.label, gpus: String(checked.gpusPerReplica), gpuWord: gpuWord(checked.gpusPerReplica) });
   return db.transaction(async (tx) => {
     const d = await lockDeployment(tx, deploymentId);
     requireUnchanged(d, checked);
@@ -617,7 +618,7 @@ export async function getDeployment(id: string, db: Executor = getDb()) {
     .from(modelDeployments)
     .innerJoin(models, eq(models.id, modelDeployments.modelId))
     .where(eq(modelDeployments.id, id));
-  if (!row) throw new NotFoundError('There is no such model deployment.');
+  if (!row) throw new NotFoundError(m.noSuchDeployment);
   return { ...row.deployment, modelName: row.modelName };
 }
 

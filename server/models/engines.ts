@@ -1,4 +1,5 @@
 import type { EngineSettings, InferenceEngine, ModelFormat, Quantization } from '../../db/schema/models';
+import { modelMessages as m, msg } from './messages';
 
 /** What the engines need to know about the version they serve. */
 export interface EngineVersion {
@@ -92,13 +93,16 @@ function tgiQuantization(q: Quantization): { quantize?: string; dtype?: string }
   }
 }
 
-/** A problem with an engine/version combination, or null when the engine can serve it. */
+/** A problem with an engine/version combination (a message key), or null when the engine can serve it. */
 export function engineProblem(engine: InferenceEngine, version: EngineVersion): string | null {
   if (!engineFormats[engine].includes(version.format)) {
-    return `${engineLabel(engine)} cannot load ${version.format} weights; it loads ${engineFormats[engine].join(' or ')}.`;
+    const [first, ...others] = engineFormats[engine];
+    return others.length === 0
+      ? msg(m.engineCannotLoad, { engine: engineLabel(engine), format: version.format, loads: first! })
+      : msg(m.engineCannotLoadEither, { engine: engineLabel(engine), format: version.format, loads: [first!, ...others.slice(0, -1)].join(', '), last: others.at(-1)! });
   }
   if ((engine === 'vllm' || engine === 'tgi') && /^q\d/.test(version.quantization)) {
-    return `${version.quantization} is a GGUF quantisation; serve it with llama.cpp or Ollama.`;
+    return msg(m.ggufQuantization, { quantization: version.quantization });
   }
   return null;
 }

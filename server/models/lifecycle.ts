@@ -4,6 +4,7 @@ import { type ModelStage, modelDeployments, modelPromotions, modelVersions, mode
 import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, ForbiddenError, NotFoundError } from '../core/errors';
 import { promotionProblems } from './promotion';
+import { modelMessages as m, msg, promotionStatusWord, stageWord } from './messages';
 import { findVersion } from './registry';
 import { parseModelInput, promotionDecisionSchema, promotionRequestSchema, stageChangeSchema } from './validation';
 
@@ -32,10 +33,18 @@ export async function setVersionStage(actor: AuditActor, modelName: string, labe
     const [version] = await tx.select().from(modelVersions).where(eq(modelVersions.id, found.id)).for('update');
     const from = version!.stage;
     if (data.stage === 'production') {
-      throw new ConflictError('Production needs a second person’s approval: request a promotion instead.');
+      throw new ConflictError(m.productionNeedsApproval);
     }
     if (!stageTransitions[from].includes(data.stage)) {
-      throw new ConflictError(`A ${from} version cannot become ${data.stage}; from ${from} it can go to ${stageTransitions[from].join(' or ') || 'nowhere (final)'}.`);
+      const [next, other] = stageTransitions[from];
+      const stages = { from: stageWord(from), to: stageWord(data.stage) };
+      throw new ConflictError(
+        !next
+          ? msg(m.stageTransitionFinal, stages)
+          : other
+            ? msg(m.stageTransitionEither, { ...stages, next: stageWord(next), other: stageWord(other) })
+            : msg(m.stageTransition, { ...stages, next: stageWord(next) }),
+      );
     }
     if (data.stage === 'retired') {
       const inUse = await tx
@@ -43,7 +52,7 @@ export async function setVersionStage(actor: AuditActor, modelName: string, labe
         .from(modelDeployments)
         .where(and(isNull(modelDeployments.removedAt), or(eq(modelDeployments.stableVersionId, version!.id), eq(modelDeployments.canaryVersionId, version!.id))));
       if (inUse.length) {
-        throw new ConflictError(`${modelName} ${label} still runs in ${inUse.map((d) => `${d.namespace}/${d.name}`).join(', ')}; roll those to another version first.`);
+        throw new ConflictError(msg(m.stillRuns, { model: modelName, label, deployments: inUse.map((d) => `${d.namespace}/${d.name}`).join(', ') }));
       }
     }
     // Open promotion requests lapse when the version leaves the stages they were made from.
@@ -76,13 +85,13 @@ export async function requestPromotion(actor: AuditActor, modelName: string, lab
     const found = await findVersion(tx, modelName, label);
     const [version] = await tx.select().from(modelVersions).where(eq(modelVersions.id, found.id)).for('update');
     if (!promotableStages.includes(version!.stage)) {
-      throw new ConflictError(`${modelName} ${label} is ${version!.stage}; move it to staging before asking for production.`);
+      throw new ConflictError(msg(m.promoteFromStage, { model: modelName, label, stage: stageWord(version!.stage) }));
     }
     const [open] = await tx
       .select({ id: modelPromotions.id })
       .from(modelPromotions)
       .where(and(eq(modelPromotions.versionId, version!.id), eq(modelPromotions.status, 'pending')));
-    if (open) throw new ConflictError(`${modelName} ${label} already waits for approval.`);
+    if (open) throw new ConflictError(msg(m.waitsForApproval, { model: modelName, label }));
     const [row] = await tx
       .insert(modelPromotions)
       .values({ versionId: version!.id, fromStage: version!.stage, reason: data.reason, requestedById: actor.id, requestedByName: actor.name })
@@ -107,8 +116,8 @@ export async function decidePromotion(actor: AuditActor, promotionId: string, in
   const data = parseModelInput(promotionDecisionSchema(), input);
   return getDb().transaction(async (tx) => {
     const [request] = await tx.select().from(modelPromotions).where(eq(modelPromotions.id, promotionId)).for('update');
-    if (!request) throw new NotFoundError('There is no such promotion request.');
-    if (request.status !== 'pending') throw new ConflictError(`This promotion request was ${request.status} already.`);
+    if (!request) throw new NotFoundError(m.noSuchPromotion);
+    if (request.status !== 'pending') throw new ConflictError(msg(m.promotionDecided, { status: promotionStatusWord(request.status) }));
     const [version] = await tx.select().from(modelVersions).where(eq(modelVersions.id, request.versionId)).for('update');
     const [model] = await tx.select({ name: models.name }).from(models).where(eq(models.id, version!.modelId));
     const target = `${model!.name}@${version!.label}`;

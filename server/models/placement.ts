@@ -17,6 +17,7 @@ import {
 import { getTenantQuotaState } from '../tenants';
 import type { PodPlacement } from './manifests';
 import { type MemoryEstimate, estimateGpuMemory } from './memory';
+import { modelMessages as m, msg } from './messages';
 
 export interface PlacementInput {
   engine: InferenceEngine;
@@ -33,7 +34,7 @@ export interface PlacementInput {
 
 export type PlacementOutcome =
   | { checked: true; result: PlacementResult }
-  /** The planner could not run (no cluster connection, say): the reason instead of a guess. */
+  /** The planner could not run (no cluster connection, say): the reason (a message key) instead of a guess. */
   | { checked: false; fits: false; reason: string };
 
 export interface PlacementCheck {
@@ -119,13 +120,13 @@ export async function checkPlacement(input: PlacementInput, db?: Executor, relea
     memory: input.memory,
   };
   if (input.gpusPerReplica < 1) {
-    return { estimate, request, outcome: { checked: false, fits: false, reason: 'No GPUs requested: the model would run on CPUs only, which Leitstand does not plan for. Ask for at least one GPU.' } };
+    return { estimate, request, outcome: { checked: false, fits: false, reason: m.noGpusRequested } };
   }
   try {
     const quota = input.tenant ? await getTenantQuotaState(input.tenant, db) : null;
     return { estimate, request, outcome: { checked: true, result: await planModelPlacement(request, quota, released) } };
   } catch (error) {
-    return { estimate, request, outcome: { checked: false, fits: false, reason: `The placement could not be checked: ${error instanceof Error ? error.message : String(error)}` } };
+    return { estimate, request, outcome: { checked: false, fits: false, reason: msg(m.placementUnchecked, { error: error instanceof Error ? error.message : String(error) }) } };
   }
 }
 
@@ -134,7 +135,7 @@ export function placementFits(check: PlacementCheck): boolean {
   return check.outcome.checked && check.outcome.result.fits;
 }
 
-/** Why it does not fit, as sentences (empty when it fits). */
+/** Why it does not fit, as sentences: the planner's (English) or this context's message keys (empty when it fits). */
 export function placementReasons(check: PlacementCheck): string[] {
   if (!check.outcome.checked) return [check.outcome.reason];
   return check.outcome.result.fits ? [] : check.outcome.result.reasons;

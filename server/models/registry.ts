@@ -4,6 +4,7 @@ import { type ModelStage, modelEvaluations, modelStages, modelVersions, models }
 import { type AuditActor, recordAudit } from '../audit';
 import { InputError, NotFoundError } from '../core/errors';
 import { renderModelCard } from './card';
+import { modelMessages as m, msg } from './messages';
 import { type EvaluationInput, evaluationsSchema, modelSchema, modelUpdateSchema, parseModelInput, versionSchema } from './validation';
 
 export type Model = typeof models.$inferSelect;
@@ -85,7 +86,7 @@ export async function createModel(actor: AuditActor, input: unknown): Promise<Mo
   const data = parseModelInput(modelSchema(), input);
   return getDb().transaction(async (tx) => {
     const [existing] = await tx.select({ id: models.id }).from(models).where(eq(models.name, data.name));
-    if (existing) throw new InputError('Some fields need attention.', { name: [`A model called ${data.name} exists already; choose another name.`] });
+    if (existing) throw new InputError(m.invalidInput, { name: [msg(m.modelExists, { name: data.name })] });
     const [row] = await tx
       .insert(models)
       .values({ ...data, searchText: searchTextOf(data), createdBy: actor.name })
@@ -101,7 +102,7 @@ export async function updateModel(actor: AuditActor, name: string, input: unknow
   const data = parseModelInput(modelUpdateSchema(), input);
   return getDb().transaction(async (tx) => {
     const [before] = await tx.select().from(models).where(eq(models.name, name)).for('update');
-    if (!before) throw new NotFoundError(`There is no model called ${name}.`);
+    if (!before) throw new NotFoundError(msg(m.noModel, { name }));
     const [row] = await tx
       .update(models)
       .set({ ...data, searchText: searchTextOf({ ...data, name: before.name }), updatedAt: sql`now()` })
@@ -116,7 +117,7 @@ export async function updateModel(actor: AuditActor, name: string, input: unknow
 /** One model by name; NotFoundError when missing. */
 export async function getModel(name: string, db: Executor = getDb()): Promise<Model> {
   const [row] = await db.select().from(models).where(eq(models.name, name));
-  if (!row) throw new NotFoundError(`There is no model called ${name}.`);
+  if (!row) throw new NotFoundError(msg(m.noModel, { name }));
   return row;
 }
 
@@ -208,12 +209,12 @@ export async function registerVersion(actor: AuditActor, modelName: string, inpu
   const data = parseModelInput(versionSchema(), input);
   return getDb().transaction(async (tx) => {
     const [model] = await tx.select().from(models).where(eq(models.name, modelName)).for('update');
-    if (!model) throw new NotFoundError(`There is no model called ${modelName}.`);
+    if (!model) throw new NotFoundError(msg(m.noModel, { name: modelName }));
     const [clash] = await tx
       .select({ id: modelVersions.id })
       .from(modelVersions)
       .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.label, data.label)));
-    if (clash) throw new InputError('Some fields need attention.', { label: [`${modelName} has a version ${data.label} already; versions are immutable, register a new label.`] });
+    if (clash) throw new InputError(m.invalidInput, { label: [msg(m.versionExists, { model: modelName, label: data.label })] });
     const { evaluations, ...version } = data;
     const [row] = await tx
       .insert(modelVersions)
@@ -239,7 +240,7 @@ function evaluationRow(versionId: string, e: EvaluationInput) {
 /** Adds evaluation results to a version (results are facts: they are added, never edited). */
 export async function addEvaluations(actor: AuditActor, modelName: string, label: string, input: unknown): Promise<number> {
   const list = parseModelInput(evaluationsSchema(), (input as { evaluations?: unknown } | null)?.evaluations ?? input);
-  if (list.length === 0) throw new InputError('Some fields need attention.', { evaluations: ['Enter at least one result as: metric, value, dataset, YYYY-MM-DD.'] });
+  if (list.length === 0) throw new InputError(m.invalidInput, { evaluations: [m.evaluationsRequired] });
   return getDb().transaction(async (tx) => {
     const version = await findVersion(tx, modelName, label);
     await tx.insert(modelEvaluations).values(list.map((e) => evaluationRow(version.id, e)));
@@ -255,7 +256,7 @@ export async function findVersion(db: Executor, modelName: string, label: string
     .from(modelVersions)
     .innerJoin(models, eq(models.id, modelVersions.modelId))
     .where(and(eq(models.name, modelName), eq(modelVersions.label, label)));
-  if (!row) throw new NotFoundError(`${modelName} has no version ${label}.`);
+  if (!row) throw new NotFoundError(msg(m.noVersion, { model: modelName, label }));
   return { ...row.version, modelName: row.modelName };
 }
 
@@ -266,7 +267,7 @@ export async function getVersionById(db: Executor, id: string): Promise<ModelVer
     .from(modelVersions)
     .innerJoin(models, eq(models.id, modelVersions.modelId))
     .where(eq(modelVersions.id, id));
-  if (!row) throw new NotFoundError('There is no such model version.');
+  if (!row) throw new NotFoundError(m.noSuchVersion);
   return { ...row.version, modelName: row.modelName };
 }
 

@@ -7,6 +7,7 @@ import { getConfig } from '../config';
 import { ConflictError } from '../core/errors';
 import { type JobContext, type JobState, type JobView, PermanentJobError, defineJobType, enqueueJob, listJobs } from '../jobs';
 import { type LiteLlmTeam, getGatewayLimits, toLiteLlmTeams } from './gateway';
+import { tenantMessages as m } from './messages';
 
 /**
  * Pushes the published gateway limits to the LiteLLM proxy's admin API as teams (optional:
@@ -227,10 +228,10 @@ export async function enqueueLiteLlmSync(tx: Tx, version: number): Promise<strin
  */
 export async function requestLiteLlmSync(actor: AuditActor): Promise<{ jobId: string; version: number; created: boolean; runAt: Date | null }> {
   const url = getConfig().litellm.url;
-  if (!url) throw new ConflictError('LiteLLM is not configured: set LEITSTAND_LITELLM_URL (and LEITSTAND_LITELLM_API_KEY) to push the teams to it.');
+  if (!url) throw new ConflictError(m.litellmNotConfigured);
   return getDb().transaction(async (tx) => {
     const latest = await getGatewayLimits(tx);
-    if (!latest) throw new ConflictError('There is nothing to push yet: the gateway limits are published with the first tenant.');
+    if (!latest) throw new ConflictError(m.litellmNothingToPush);
     const job = await enqueueJob(tx, { ...syncJobOf(latest.version), actor });
     await recordAudit(tx, {
       actor,

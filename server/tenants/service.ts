@@ -5,6 +5,7 @@ import { type AuditActor, recordAudit } from '../audit';
 import { ConflictError, InputError, NotFoundError } from '../core/errors';
 import { type DesiredObjectRow, deleteDesired, getClusterObjects, listDesired, quantityValue, setDesired } from '../kube';
 import { publishGatewayLimits } from './gateway';
+import { msg, tenantMessages as m } from './messages';
 import { LIMIT_RANGE_NAME, QUOTA_NAME, namespaceOf, quotaHard, renderTenantLimitRange, renderTenantNamespace, renderTenantQuota } from './manifests';
 import { type NamespaceUsage, getNamespaceUsage, periodBounds, tokenUsage, usageOfPods } from './usage';
 import {
@@ -40,12 +41,12 @@ function publicView(t: Tenant) {
 
 async function loadForUpdate(tx: Tx, slug: string): Promise<Tenant> {
   const [row] = await tx.select().from(tenants).where(eq(tenants.slug, slug)).for('update');
-  if (!row) throw new NotFoundError(`There is no tenant called ${slug}.`);
+  if (!row) throw new NotFoundError(msg(m.noTenant, { slug }));
   return row;
 }
 
 function requireActive(t: Tenant): void {
-  if (t.status !== 'active') throw new ConflictError(`Tenant ${t.slug} is archived; archived tenants cannot be changed.`);
+  if (t.status !== 'active') throw new ConflictError(msg(m.archived, { slug: t.slug }));
 }
 
 /** Writes the namespace, quota and limit range of a tenant as desired state (removing what is no longer wanted). */
@@ -72,7 +73,7 @@ export async function listTenants(options: { includeArchived?: boolean } = {}, d
 /** One tenant with its models and the state of its Kubernetes objects; NotFoundError when missing. */
 export async function getTenant(slug: string, db: Executor = getDb()): Promise<{ tenant: Tenant; models: TenantModel[]; objects: DesiredObjectRow[] }> {
   const [tenant] = await db.select().from(tenants).where(eq(tenants.slug, slug));
-  if (!tenant) throw new NotFoundError(`There is no tenant called ${slug}.`);
+  if (!tenant) throw new NotFoundError(msg(m.noTenant, { slug }));
   const models = await db.select().from(tenantModels).where(eq(tenantModels.tenantId, tenant.id)).orderBy(asc(tenantModels.model));
   const objects = await listDesired(db, { owner: ownerOf(tenant) });
   return { tenant, models, objects };
@@ -83,7 +84,7 @@ export async function createTenant(actor: AuditActor, input: unknown): Promise<T
   const data = parseTenantInput(createTenantSchema(), input);
   return getDb().transaction(async (tx) => {
     const [existing] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, data.slug));
-    if (existing) throw new InputError('Some fields need attention.', { slug: [`A tenant called ${data.slug} exists already (perhaps archived); choose another short name.`] });
+    if (existing) throw new InputError(m.invalidInput, { slug: [msg(m.slugTaken, { slug: data.slug })] });
     const [row] = await tx
       .insert(tenants)
       .values({
@@ -120,11 +121,12 @@ export async function updateTenant(actor: AuditActor, slug: string, input: unkno
   });
 }
 
+/** The resource's name in a message (a key; a MIG profile is named as it is). */
 const quotaLabels: Record<string, string> = {
-  'requests.nvidia.com/gpu': 'GPUs',
-  'requests.cpu': 'CPU',
-  'requests.memory': 'memory',
-  pods: 'pods',
+  'requests.nvidia.com/gpu': m.quotaGpus,
+  'requests.cpu': m.quotaCpu,
+  'requests.memory': m.quotaMemory,
+  pods: m.quotaPods,
 };
 const fieldOfQuota = (resource: string) =>
   resource === 'requests.nvidia.com/gpu' ? 'gpus' : resource.startsWith('requests.nvidia.com/mig-') ? 'mig' : resource === 'requests.cpu' ? 'cpu' : resource === 'requests.memory' ? 'memory' : 'pods';
@@ -143,7 +145,7 @@ export function quotaBelowUsage(hard: Record<string, string>, used: NamespaceUsa
     if (limit + 1e-9 < inUse) {
       const label = quotaLabels[resource] ?? resource.replace('requests.nvidia.com/', '');
       (errors[fieldOfQuota(resource)] ??= []).push(
-        `${label}: ${show(resource, limit)} is below the ${show(resource, inUse)} that pods in ${namespace} already request. Scale them down first, or set at least ${show(resource, inUse)}.`,
+        msg(m.belowUsage, { what: label, limit: show(resource, limit), used: show(resource, inUse), namespace }),
       );
     }
   }
@@ -175,12 +177,12 @@ export async function setTenantQuota(actor: AuditActor, slug: string, input: unk
   ];
   for (const [field, request, limit] of pairs) {
     if (request && limit && quantityValue(request) > quantityValue(limit))
-      throw new InputError('Some fields need attention.', { [field]: ['The default request must not exceed the default limit.'] });
+      throw new InputError(m.invalidInput, { [field]: [m.requestAboveLimit] });
   }
   const namespace = namespaceOf(slug);
   const used = await getNamespaceUsage(namespace);
   const below = quotaBelowUsage(quotaHard(quota), used, namespace);
-  if (Object.keys(below).length > 0) throw new InputError('The quota is below what the tenant already uses.', below);
+  if (Object.keys(below).length > 0) throw new InputError(m.quotaBelowUsage, below);
   return getDb().transaction(async (tx) => {
     const before = await loadForUpdate(tx, slug);
     requireActive(before);
@@ -248,7 +250,7 @@ export async function archiveTenant(actor: AuditActor, slug: string): Promise<Te
   const used = usageOfPods(pods, namespaceOf(slug));
   if ((used.pods ?? 0) > 0)
     throw new ConflictError(
-      `Tenant ${slug} still runs ${used.pods} pod${used.pods === 1 ? '' : 's'} (${used['requests.nvidia.com/gpu'] ?? 0} GPUs) in ${namespaceOf(slug)}; scale them down before archiving.`,
+      msg(used.pods === 1 ? m.stillRunsOne : m.stillRunsMany, { slug, pods: String(used.pods), gpus: String(used['requests.nvidia.com/gpu'] ?? 0), namespace: namespaceOf(slug) }),
     );
   return getDb().transaction(async (tx) => {
     const before = await loadForUpdate(tx, slug);

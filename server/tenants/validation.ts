@@ -2,30 +2,31 @@ import { z } from 'zod';
 import { budgetPeriods } from '../../db/schema/tenants';
 import { InputError, type FieldErrors } from '../core/errors';
 import { isQuantityText } from '../kube';
+import { type TenantMessageKey, issueMessage, msg, tenantMessages as tm } from './messages';
 
-/** Parses with a schema; refused input becomes InputError with a message per field. */
+/** Parses with a schema; refused input becomes InputError with a message key per field. */
 export function parseTenantInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fieldErrors: FieldErrors = {};
   for (const issue of result.error.issues) {
     const field = issue.path.length > 0 ? String(issue.path[0]) : '_form';
-    (fieldErrors[field] ??= []).push(issue.message);
+    (fieldErrors[field] ??= []).push(issueMessage(issue));
   }
-  throw new InputError('Some fields need attention.', fieldErrors);
+  throw new InputError(tm.invalidInput, fieldErrors);
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 /** Slugs name the namespace `tenant-<slug>`: a DNS label of at most 63 characters in all. */
 export const slugSchema = z
-  .string({ error: 'Enter a short name of lower-case letters, digits and dashes.' })
+  .string({ error: tm.slugRequired })
   .trim()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'Use lower-case letters, digits and dashes; start and end with a letter or digit.')
-  .max(40, 'At most 40 characters (the namespace adds "tenant-").');
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, tm.slugFormat)
+  .max(40, tm.slugTooLong);
 
-const nameSchema = z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(120, 'At most 120 characters.');
-const costCentreSchema = z.preprocess(blankToUndefined, z.string().trim().max(60, 'At most 60 characters.').optional());
+const nameSchema = z.string({ error: tm.nameRequired }).trim().min(1, tm.nameRequired).max(120, msg(tm.maxChars, { max: 120 }));
+const costCentreSchema = z.preprocess(blankToUndefined, z.string().trim().max(60, msg(tm.maxChars, { max: 60 })).optional());
 
 /** One contact per line: `Name <email>` or just an email address. */
 const contactsSchema = z.preprocess(
@@ -37,13 +38,13 @@ const contactsSchema = z.preprocess(
       if (!line) continue;
       const m = /^(?:(.*?)\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))$/.exec(line);
       if (!m) {
-        ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: write "Name <email@example.org>" or an email address.` });
+        ctx.addIssue({ code: 'custom', message: msg(tm.contactLine, { line: String(i + 1) }) });
         continue;
       }
       const email = (m[2] ?? m[3])!;
       contacts.push({ name: (m[1] ?? '').trim() || email, email });
     }
-    if (contacts.length > 20) ctx.addIssue({ code: 'custom', message: 'At most 20 contacts.' });
+    if (contacts.length > 20) ctx.addIssue({ code: 'custom', message: msg(tm.tooManyContacts, { max: 20 }) });
     return contacts;
   }),
 );
@@ -56,24 +57,25 @@ export function updateTenantSchema() {
   return z.object({ name: nameSchema, costCentre: costCentreSchema, contacts: contactsSchema });
 }
 
-const count = (what: string) =>
+/** `what` is a key: the field's name in the reader's language. */
+const count = (what: TenantMessageKey) =>
   z.preprocess(
     blankToUndefined,
     z.coerce
-      .number({ error: `${what}: a whole number of 0 or more, or empty for no limit.` })
-      .int(`${what}: a whole number of 0 or more, or empty for no limit.`)
-      .min(0, `${what}: a whole number of 0 or more, or empty for no limit.`)
-      .max(1_000_000, `${what}: at most 1,000,000.`)
+      .number({ error: msg(tm.countFormat, { what }) })
+      .int(msg(tm.countFormat, { what }))
+      .min(0, msg(tm.countFormat, { what }))
+      .max(1_000_000, msg(tm.countTooBig, { what, max: 1_000_000 }))
       .optional(),
   );
 
-const quantity = (what: string, example: string) =>
+const quantity = (what: TenantMessageKey, example: string, other?: string) =>
   z.preprocess(
     blankToUndefined,
     z
       .string()
       .trim()
-      .refine((v) => isQuantityText(v) && !v.startsWith('-'), `${what}: a Kubernetes quantity such as ${example}, or empty.`)
+      .refine((v) => isQuantityText(v) && !v.startsWith('-'), other ? msg(tm.quantityFormatEither, { what, example, other }) : msg(tm.quantityFormat, { what, example }))
       .optional(),
   );
 
@@ -87,7 +89,7 @@ const migSchema = z.preprocess(
       if (!line) continue;
       const m = /^(?:nvidia\.com\/mig-)?(\d+g\.\d+gb)\s*=\s*(\d+)$/.exec(line);
       if (!m) {
-        ctx.addIssue({ code: 'custom', message: `"${line}": write a MIG profile and a count, e.g. 1g.10gb=4.` });
+        ctx.addIssue({ code: 'custom', message: msg(tm.migLine, { line }) });
         continue;
       }
       out[m[1]!] = Number(m[2]);
@@ -98,15 +100,15 @@ const migSchema = z.preprocess(
 
 export function quotaSchema() {
   return z.object({
-    gpus: count('GPUs'),
+    gpus: count(tm.whatGpus),
     mig: migSchema,
-    cpu: quantity('CPU', '64 or 500m'),
-    memory: quantity('Memory', '256Gi'),
-    pods: count('Pods'),
-    cpuRequest: quantity('Default CPU request', '500m'),
-    cpuLimit: quantity('Default CPU limit', '2'),
-    memoryRequest: quantity('Default memory request', '1Gi'),
-    memoryLimit: quantity('Default memory limit', '4Gi'),
+    cpu: quantity(tm.whatCpu, '64', '500m'),
+    memory: quantity(tm.whatMemory, '256Gi'),
+    pods: count(tm.whatPods),
+    cpuRequest: quantity(tm.whatCpuRequest, '500m'),
+    cpuLimit: quantity(tm.whatCpuLimit, '2'),
+    memoryRequest: quantity(tm.whatMemoryRequest, '1Gi'),
+    memoryLimit: quantity(tm.whatMemoryLimit, '4Gi'),
   });
 }
 
@@ -129,11 +131,11 @@ const modelsSchema = z.preprocess(
         else bad = true;
       }
       if (bad) {
-        ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: write a model name, optionally followed by rpm=<n> tpm=<n>.` });
+        ctx.addIssue({ code: 'custom', message: msg(tm.modelLine, { line: String(i + 1) }) });
         continue;
       }
       if (out.some((o) => o.model === model)) {
-        ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: ${model} is listed twice.` });
+        ctx.addIssue({ code: 'custom', message: msg(tm.modelTwice, { line: String(i + 1), model }) });
         continue;
       }
       out.push({ model, requestsPerMinute: limits.rpm ?? null, tokensPerMinute: limits.tpm ?? null });
@@ -146,15 +148,15 @@ export function limitsSchema() {
   return z.object({
     tokenBudget: z.preprocess(
       blankToUndefined,
-      z.coerce.number({ error: 'Tokens: a whole number, or empty for no budget.' }).int('Tokens: a whole number.').min(0, 'Tokens: 0 or more.').max(1e15, 'Tokens: at most 10^15.').optional(),
+      z.coerce.number({ error: tm.tokensNumber }).int(tm.tokensWhole).min(0, tm.tokensMin).max(1e15, tm.tokensMax).optional(),
     ),
-    budgetPeriod: z.enum(budgetPeriods, { error: 'Choose day or month.' }).default('month'),
+    budgetPeriod: z.enum(budgetPeriods, { error: tm.chooseDayOrMonth }).default('month'),
     alertThresholdPercent: z.preprocess(
       (v) => blankToUndefined(v) ?? 80,
-      z.coerce.number({ error: 'A percentage from 1 to 100.' }).int('A whole percentage.').min(1, 'At least 1 %.').max(100, 'At most 100 %.'),
+      z.coerce.number({ error: tm.percentage }).int(tm.wholePercentage).min(1, tm.atLeastOnePercent).max(100, tm.atMostPercent),
     ),
-    requestsPerMinute: count('Requests per minute'),
-    tokensPerMinute: count('Tokens per minute'),
+    requestsPerMinute: count(tm.whatRequestsPerMinute),
+    tokensPerMinute: count(tm.whatTokensPerMinute),
     models: modelsSchema,
   });
 }

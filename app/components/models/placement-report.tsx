@@ -1,3 +1,4 @@
+import { useMessage } from '~/components/auth/field';
 import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 
@@ -18,6 +19,8 @@ export interface PlacementReportData {
 /** The GPU memory estimate with its parts, and whether (and where) the replicas fit. */
 export function PlacementReport({ data }: { data: PlacementReportData }) {
   const t = useT();
+  // Reasons are the models context's message keys or the planner's sentences (shown as they are).
+  const message = useMessage();
   return (
     <section className="card" aria-labelledby="placement-heading">
       <h2 id="placement-heading">{t('models.placement.title')}</h2>
@@ -63,7 +66,7 @@ export function PlacementReport({ data }: { data: PlacementReportData }) {
           <p>{t('models.placement.doesNotFit')}</p>
           <ul>
             {data.reasons.map((r) => (
-              <li key={r}>{r}</li>
+              <li key={r}>{message(r)}</li>
             ))}
           </ul>
           {data.alternatives.length > 0 ? (

@@ -34,6 +34,7 @@ import {
 import { QUOTA_NAME, createTenant, namespaceOf, setTenantQuota } from '../../../server/tenants';
 import { auditEventsOf, createTestSession, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { inEnglish } from '../../support/messages';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 
 /*
@@ -134,9 +135,9 @@ async function recorded(d: ModelDeployment) {
   };
 }
 
-/** Expects a placement refusal whose reasons match `reason`; returns it. */
+/** Expects a placement refusal whose reasons match `reason`; returns it (its texts in English). */
 async function refusedWith(attempt: Promise<unknown>, reason: RegExp): Promise<PlacementError> {
-  const error = await attempt.then(
+  const error = await inEnglish(attempt).then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -2,6 +2,7 @@ import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
+import { english } from '../../support/messages';
 import {
   type ModelObjectsInput,
   engineProblem,
@@ -129,9 +130,9 @@ describe('renderModelObjects', () => {
   });
 
   it('refuses engine and format combinations the engine cannot load', () => {
-    expect(engineProblem('vllm', { ...v1, format: 'gguf' })).toMatch(/cannot load gguf/);
-    expect(engineProblem('llamacpp', v1)).toMatch(/cannot load safetensors/);
-    expect(engineProblem('tgi', { ...v1, quantization: 'q4_k_m' })).toMatch(/GGUF quantisation/);
+    expect(english(engineProblem('vllm', { ...v1, format: 'gguf' }) ?? '')).toBe('vLLM cannot load gguf weights; it loads safetensors or pytorch.');
+    expect(english(engineProblem('llamacpp', v1) ?? '')).toMatch(/cannot load safetensors/);
+    expect(english(engineProblem('tgi', { ...v1, quantization: 'q4_k_m' }) ?? '')).toMatch(/GGUF quantisation/);
   });
 });
 

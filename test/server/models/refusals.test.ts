@@ -28,6 +28,7 @@ import {
 } from '../../../server/models';
 import { auditEventsOf, createTestSession, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { english, german } from '../../support/messages';
 import { startSimKube, stopKube, waitFor } from '../tenants/support';
 
 /*
@@ -278,7 +279,8 @@ describe('a version whose context is shorter than the deployment’s max model l
     const viaPage = await pagePost(d, { intent: 'rollback', reason: 'v2 regresses' });
     expect(viaPage.status).toBe(400);
     expect(viaPage.body).toMatchObject({ ok: false, intent: 'rollback' });
-    expect(viaPage.body.fieldErrors.maxModelLen?.[0]).toMatch(shorter);
+    // The page gets the message key; the English reader sees the same words as the API answer.
+    expect(english(viaPage.body.fieldErrors.maxModelLen?.[0] ?? '')).toMatch(shorter);
     expect(await recorded(d)).toEqual(before);
   });
 
@@ -290,7 +292,9 @@ describe('a version whose context is shorter than the deployment’s max model l
     const viaPage = await pagePost(d, { intent: 'canary-start', versionId: versionIds.v3!, weight: '10', replicas: '1', reason: 'try v3' });
     expect(viaPage.status).toBe(400);
     expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-start' });
-    expect(viaPage.body.fieldErrors.versionId?.[0]).toMatch(/v3 supports at most 8,192 tokens/);
+    expect(english(viaPage.body.fieldErrors.versionId?.[0] ?? '')).toMatch(/v3 supports at most 8,192 tokens/);
+    // The German reader gets German, with German digit grouping.
+    expect(german(viaPage.body.fieldErrors.versionId?.[0] ?? '')).toMatch(/^Ein Canary von v3 kann nicht gestartet werden: v3 unterstützt höchstens 8\.192 Tokens, .* ist aber 16\.384/);
     expect(await recorded(d)).toEqual(before);
   });
 
@@ -319,7 +323,7 @@ describe('a version whose context is shorter than the deployment’s max model l
     const viaPage = await pagePost(d, { intent: 'canary-promote' });
     expect(viaPage.status).toBe(400);
     expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-promote' });
-    expect(viaPage.body.fieldErrors.maxModelLen?.[0]).toMatch(/^Cannot promote v3: /);
+    expect(english(viaPage.body.fieldErrors.maxModelLen?.[0] ?? '')).toMatch(/^Cannot promote v3: /);
     expect(await recorded(d)).toEqual(before);
   });
 });

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { english, englishFieldErrors } from '../../support/messages';
 import type { AuditActor } from '../../../server/audit';
 import {
   type PromotionGate,
@@ -37,7 +38,8 @@ async function refusal(promise: Promise<unknown>): Promise<{ name: string; messa
     await promise;
   } catch (error) {
     const e = error as Error & { fieldErrors?: Record<string, string[]> };
-    return { name: e.name, message: e.message, fieldErrors: e.fieldErrors ?? {} };
+    // As the English reader sees them (the server sends message keys).
+    return { name: e.name, message: english(e.message), fieldErrors: englishFieldErrors(e.fieldErrors ?? {}) };
   }
   throw new Error('expected a refusal');
 }

@@ -27,6 +27,7 @@ import {
 import { createTenant, setTenantQuota } from '../../../server/tenants';
 import { auditEventsOf } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { inEnglish } from '../../support/messages';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 
 let database: TestDatabase;
@@ -98,11 +99,11 @@ describe('placement check', () => {
   });
 
   it('refuses to deploy what does not fit, a version not in production, and an engine that cannot load the format', async () => {
-    const err = await deployModel(alice, 'qwen-7b', { versionId: versionIds.v1, engine: 'vllm', gpusPerReplica: 9 }).catch((e: Error & { fieldErrors?: Record<string, string[]> }) => e);
+    const err = await inEnglish(deployModel(alice, 'qwen-7b', { versionId: versionIds.v1, engine: 'vllm', gpusPerReplica: 9 })).catch((e: Error & { fieldErrors?: Record<string, string[]> }) => e);
     expect((err as { fieldErrors: Record<string, string[]> }).fieldErrors.placement?.join(' ')).toMatch(/None of the 7 nodes|fewer than 9 GPUs/);
-    const [draft] = await Promise.all([deployModel(alice, 'qwen-7b', { versionId: (await listVersionsId('draft'))!, engine: 'vllm' }).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors)]);
+    const [draft] = await Promise.all([inEnglish(deployModel(alice, 'qwen-7b', { versionId: (await listVersionsId('draft'))!, engine: 'vllm' })).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors)]);
     expect((draft as Record<string, string[]>).versionId?.[0]).toMatch(/draft; only production/);
-    const gguf = await deployModel(alice, 'qwen-7b', { versionId: versionIds.v1, engine: 'llamacpp' }).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors);
+    const gguf = await inEnglish(deployModel(alice, 'qwen-7b', { versionId: versionIds.v1, engine: 'llamacpp' })).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors);
     expect((gguf as Record<string, string[]>).engine?.[0]).toMatch(/cannot load safetensors/);
   });
 
@@ -111,7 +112,7 @@ describe('placement check', () => {
     await setTenantQuota(alice, 'legal', { gpus: '1' });
     const check = await checkDeploymentPlacement('qwen-7b', { versionId: versionIds.v1, engine: 'vllm', target: 'tenant:legal', replicas: 2, gpusPerReplica: 1 });
     expect(check.outcome.checked && !check.outcome.result.fits && check.outcome.result.reasons.join(' ')).toMatch(/quota allows 1/);
-    const unknown = await checkDeploymentPlacement('qwen-7b', { versionId: versionIds.v1, engine: 'vllm', target: 'tenant:nobody' }).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors);
+    const unknown = await inEnglish(checkDeploymentPlacement('qwen-7b', { versionId: versionIds.v1, engine: 'vllm', target: 'tenant:nobody' })).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors);
     expect((unknown as Record<string, string[]>).target?.[0]).toMatch(/no tenant called nobody/);
   });
 });
@@ -143,7 +144,7 @@ describe('rollout, canary, promote, rollback', () => {
 
   it('runs a 10 % canary beside the stable version, steps it up and promotes it', async () => {
     ({ deployment: d } = await startCanary(alice, d.id, { versionId: versionIds.v2, weight: 10, reason: 'try v2' }));
-    await expect(startCanary(alice, d.id, { versionId: versionIds.v2, weight: 10, reason: 'again' })).rejects.toThrow(/canary runs already/);
+    await expect(inEnglish(startCanary(alice, d.id, { versionId: versionIds.v2, weight: 10, reason: 'again' }))).rejects.toThrow(/canary runs already/);
     const progress = await waitReady(d, 'canary ready');
     expect(progress.tracks.map((t) => [t.track, t.ready])).toEqual([
       ['stable', 2],
@@ -186,7 +187,7 @@ describe('rollout, canary, promote, rollback', () => {
     ({ deployment: d } = await startCanary(alice, d.id, { versionId: versionIds.v2, weight: 5, reason: 'retry' }));
     d = await abortCanary(alice, d.id, { reason: 'errors' });
     expect(d.canaryVersionId).toBeNull();
-    await expect(abortCanary(alice, d.id, { reason: 'again' })).rejects.toThrow(/No canary/);
+    await expect(inEnglish(abortCanary(alice, d.id, { reason: 'again' }))).rejects.toThrow(/No canary/);
     await undeployModel(alice, d.id, { reason: 'done' });
     await waitFor('objects deleted', async () => (await listDeploymentObjects(d)).length === 0, 20_000, 100);
     expect(await kubeGet('/apis/apps/v1/namespaces/llm-platform/deployments/qwen-7b-stable')).toBeUndefined();
@@ -210,7 +211,7 @@ describe('rollout, canary, promote, rollback', () => {
     big = (await updateDeployment(alice, big.id, { gpusPerReplica: 1, tensorParallelSize: null, reason: 'half the GPUs' })).deployment;
     await waitReady(big, 'AWQ on one GPU');
     const before = { row: await getDeployment(big.id), rollouts: (await listRollouts(big.id)).length, audit: (await auditEventsOf({ targetId: `${big.namespace}/${big.name}` })).length };
-    const refused = await rollbackDeployment(alice, big.id, { reason: 'AWQ regresses' }).then(
+    const refused = await inEnglish(rollbackDeployment(alice, big.id, { reason: 'AWQ regresses' })).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -25,6 +25,7 @@ import {
 import { createTenant, setTenantQuota } from '../../../server/tenants';
 import { auditEventsOf, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { inEnglish } from '../../support/messages';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 
 /*
@@ -71,7 +72,8 @@ async function patch(id: string, token: string, body: unknown, method = 'PATCH')
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const rejection = (p: Promise<unknown>) => p.then(() => undefined, (e: Error & { status?: number; fieldErrors?: Record<string, string[]> }) => e);
+/** The refusal of `p` (texts in English), or undefined. */
+const rejection = (p: Promise<unknown>) => inEnglish(p).then(() => undefined, (e: Error & { status?: number; fieldErrors?: Record<string, string[]> }) => e);
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -108,7 +110,7 @@ describe('changing a running deployment', () => {
     // The page's "check placement" needs no reason and changes nothing.
     const plan = await planDeploymentUpdate(d.id, { replicas: 3, maxModelLen: 8192 }, { requireReason: false });
     expect(plan).toMatchObject({ extraReplicas: 2, changes: { replicas: [2, 3], 'settings.maxModelLen': [4096, 8192] } });
-    await expect(planDeploymentUpdate(d.id, { replicas: 3 })).rejects.toMatchObject({ fieldErrors: { reason: [expect.stringMatching(/Say why/)] } });
+    await expect(inEnglish(planDeploymentUpdate(d.id, { replicas: 3 }))).rejects.toMatchObject({ fieldErrors: { reason: [expect.stringMatching(/Say why/)] } });
     expect((await getDeployment(d.id)).revision).toBe(d.revision);
     const { deployment, placement, changes } = await updateDeployment(bob, d.id, { revision: d.revision, replicas: 3, maxModelLen: 8192, gpuMemoryUtilization: 0.85, reason: 'longer context for RAG' });
     // One new replica plus the rolling update's surge pod were checked.

@@ -21,6 +21,7 @@ import {
   updateTenant,
 } from '../../../server/tenants';
 import { auditEventsOf } from '../../support/auth';
+import { englishFieldErrors, inEnglish } from '../../support/messages';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { gpuDeployment, kubeCreate, kubeGet, startSimKube, stopKube, waitFor } from './support';
 
@@ -41,7 +42,9 @@ async function fieldErrorsOf(promise: Promise<unknown>): Promise<Record<string, 
   try {
     await promise;
   } catch (error) {
-    return (error as { fieldErrors?: Record<string, string[]> }).fieldErrors ?? { _thrown: [String(error)] };
+    // As the English reader sees them (the server sends message keys).
+    const fieldErrors = (error as { fieldErrors?: Record<string, string[]> }).fieldErrors;
+    return fieldErrors ? englishFieldErrors(fieldErrors) : { _thrown: [String(error)] };
   }
   throw new Error('expected a refusal');
 }
@@ -207,12 +210,12 @@ describe('setTenantLimits and the gateway ConfigMap', () => {
 
 describe('archiveTenant', () => {
   it('refuses while pods run, then archives: gateway entry and namespace go', async () => {
-    await expect(archiveTenant(actor, 'chat')).rejects.toThrow(/still runs 2 pods \(2 GPUs\)/);
+    await expect(inEnglish(archiveTenant(actor, 'chat'))).rejects.toThrow(/still runs 2 pods \(2 GPUs\)/);
     const archived = await archiveTenant(actor, 'search');
     expect(archived.status).toBe('archived');
     const limits = await getGatewayLimits(database.db);
     expect(limits?.content.tenants.map((t) => t.tenant)).not.toContain('search');
     await waitFor('namespace gone', async () => (await kubeGet('/api/v1/namespaces/tenant-search')) === undefined);
-    await expect(updateTenant(actor, 'search', { name: 'x' })).rejects.toThrow(/archived/);
+    await expect(inEnglish(updateTenant(actor, 'search', { name: 'x' }))).rejects.toThrow(/archived/);
   });
 });
