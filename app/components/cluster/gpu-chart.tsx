@@ -1,4 +1,4 @@
-import { ChartFrame } from '~/components/chart-frame';
+import { ChartFrame, categoryAxis } from '~/components/chart-frame';
 import { useT } from '~/i18n/use-t';
 
 export interface ProductBar {
@@ -15,11 +15,11 @@ export function GpuProductChart({ data }: { data: ProductBar[] }) {
     <ChartFrame
       label={t('gpus.chart')}
       height={60 + data.length * 42}
-      draw={(R) => (
-        <R.BarChart data={data} layout="vertical" margin={{ left: 24, right: 24 }}>
+      draw={(R, width) => (
+        <R.BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
           <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
           <R.XAxis type="number" allowDecimals={false} />
-          <R.YAxis type="category" dataKey="product" width={200} />
+          <R.YAxis type="category" dataKey="product" {...categoryAxis(width, 200, /^NVIDIA-/)} />
           <R.Tooltip />
           <R.Legend />
           <R.Bar dataKey="allocated" name={t('gpus.chart.allocated')} stackId="gpus" fill="#123c5a" />

@@ -1,4 +1,4 @@
-import { ChartFrame } from '~/components/chart-frame';
+import { ChartFrame, categoryAxis } from '~/components/chart-frame';
 import { useT } from '~/i18n/use-t';
 
 const palette = ['#123c5a', '#2f6f8f', '#4f9d69', '#c28b2c', '#8a4f7d', '#b5543b', '#5b6c8f', '#7a8b3a'];
@@ -11,11 +11,11 @@ export function PoolAllocationChart({ rows, tenants }: { rows: Array<Record<stri
     <ChartFrame
       label={t('gpu.allocation.chart')}
       height={80 + rows.length * 44}
-      draw={(R) => (
-        <R.BarChart data={rows} layout="vertical" margin={{ left: 24, right: 24 }}>
+      draw={(R, width) => (
+        <R.BarChart data={rows} layout="vertical" margin={{ left: 8, right: 16 }}>
           <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
           <R.XAxis type="number" allowDecimals={false} />
-          <R.YAxis type="category" dataKey="pool" width={160} />
+          <R.YAxis type="category" dataKey="pool" {...categoryAxis(width, 160)} />
           <R.Tooltip />
           <R.Legend />
           {tenants.map((tenant, i) => (
