@@ -34,6 +34,14 @@ describe.skipIf(skipBrowserSuites())('user administration and role-based navigat
     await expectAccessible(page, 'user list with users');
   });
 
+  it('marks only the page itself as current in the navigation', async () => {
+    const page = await adminPage(e2e, '/gpus/pools');
+    const current = page.locator('nav.sidenav [aria-current="page"]');
+    await expect.poll(() => current.allInnerTexts()).toEqual([t('nav.gpuPools')]);
+    await visit(page, '/gpus');
+    await expect.poll(() => current.allInnerTexts()).toEqual([t('nav.gpus')]);
+  });
+
   it('changes a role, and the user page shows the saved roles', async () => {
     const page = await adminPage(e2e, `/admin/users/${operator.id}`);
     await expectAccessible(page, 'user detail');
