@@ -13,6 +13,7 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
+import { useFocusFirstInvalidAfterSubmit } from '~/components/form-focus';
 import { navItems, navState } from '~/components/nav-items';
 import { CsrfInput } from '~/components/csrf-input';
 import { type Locale, locales } from '~/i18n/locale';
@@ -68,6 +69,7 @@ function Shell({ data, children }: { data: RootData | undefined; children: React
   const user = data?.user;
   const items = navItems.filter((item) => item.permission === null || user?.permissions.includes(item.permission));
   const activeNav = navState(items, location.pathname);
+  useFocusFirstInvalidAfterSubmit('main');
   return (
     <>
       <a className="skip-link" href="#main">
