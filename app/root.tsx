@@ -1,6 +1,7 @@
 import { type LinksFunction, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import {
   Form,
+  Link,
   Links,
   Meta,
   NavLink,
@@ -12,7 +13,8 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
-import { navItems } from '~/components/nav-items';
+import { useFocusFirstInvalidAfterSubmit } from '~/components/form-focus';
+import { navItems, navState } from '~/components/nav-items';
 import { CsrfInput } from '~/components/csrf-input';
 import { type Locale, locales } from '~/i18n/locale';
 import { LocaleContext, useT } from '~/i18n/use-t';
@@ -66,6 +68,8 @@ function Shell({ data, children }: { data: RootData | undefined; children: React
   const location = useLocation();
   const user = data?.user;
   const items = navItems.filter((item) => item.permission === null || user?.permissions.includes(item.permission));
+  const activeNav = navState(items, location.pathname);
+  useFocusFirstInvalidAfterSubmit('main');
   return (
     <>
       <a className="skip-link" href="#main">
@@ -117,13 +121,21 @@ function Shell({ data, children }: { data: RootData | undefined; children: React
         {user && !user.mustChangePassword ? (
           <nav className="sidenav" aria-label={t('nav.label')}>
             <ul>
-              {items.map((item) => (
-                <li key={item.to}>
-                  <NavLink to={item.to} end={item.to === '/'} prefetch="intent">
-                    {t(item.label)}
-                  </NavLink>
-                </li>
-              ))}
+              {items.map((item) => {
+                const state = activeNav.get(item.to);
+                return (
+                  <li key={item.to}>
+                    <Link
+                      to={item.to}
+                      prefetch="intent"
+                      className={state === 'page' ? 'active' : state === 'section' ? 'section-active' : undefined}
+                      aria-current={state === 'page' ? 'page' : undefined}
+                    >
+                      {t(item.label)}
+                    </Link>
+                  </li>
+                );
+              })}
             </ul>
           </nav>
         ) : null}

@@ -26,3 +26,15 @@ export const navItems: NavItem[] = [
   { to: '/admin/users', label: 'nav.users', permission: 'users:read' },
   { to: '/admin/tokens', label: 'nav.serviceTokens', permission: 'service-tokens:read' },
 ];
+
+/**
+ * Where `pathname` sits in the navigation: the one item it belongs to most specifically is the
+ * current page; items whose sections contain it (`/gpus` on `/gpus/pools`) are only "in section",
+ * so the sidebar never marks two entries as the current page.
+ */
+export function navState(items: readonly Pick<NavItem, 'to'>[], pathname: string): Map<string, 'page' | 'section'> {
+  const contains = (to: string) => (to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`));
+  const matching = items.map((i) => i.to).filter(contains);
+  const current = matching.reduce<string | null>((best, to) => (best === null || to.length > best.length ? to : best), null);
+  return new Map(matching.map((to) => [to, to === current ? 'page' : 'section']));
+}

@@ -6,11 +6,37 @@ export type Translate = (key: MessageKey, vars?: Record<string, string | number>
 
 export const LocaleContext = createContext<Locale>(defaultLocale);
 
-/** Formats a message from the catalog of `locale`, filling `{name}` placeholders. */
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+// `{n, plural, one {# model} other {# models}}`: a small subset of ICU MessageFormat. A branch
+// is `=<number>` or a plural category; `#` stands for the number; branches may hold `{name}`.
+const pluralPattern = /\{(\w+), plural,((?:\s*(?:=\d+|\w+)\s*\{(?:[^{}]|\{\w+\})*\})+)\s*\}/g;
+const branchPattern = /(=\d+|\w+)\s*\{((?:[^{}]|\{\w+\})*)\}/g;
+
+function selectPlural(locale: Locale, value: number, branches: string): string | null {
+  let rules = pluralRules.get(locale);
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
+  const found = new Map([...branches.matchAll(branchPattern)].map((m) => [m[1]!, m[2]!]));
+  const text = found.get(`=${value}`) ?? found.get(rules.select(value)) ?? found.get('other');
+  return text === undefined ? null : text.replace(/#/g, String(value));
+}
+
+/**
+ * Formats a message from the catalog of `locale`, filling `{name}` placeholders and choosing
+ * plural forms (`{n, plural, one {…} other {…}}`, by the language's Intl.PluralRules).
+ */
 export function translate(locale: Locale, key: MessageKey, vars?: Record<string, string | number>): string {
   const template = catalogs[locale][key] ?? catalogs.en[key] ?? key;
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+  const plural = template.replace(pluralPattern, (whole, name: string, branches: string) => {
+    const value = Number(vars[name]);
+    if (!(name in vars) || !Number.isFinite(value)) return whole;
+    return selectPlural(locale, value, branches) ?? whole;
+  });
+  return plural.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in vars ? String(vars[name]) : whole,
   );
 }

@@ -59,7 +59,7 @@ export default function PersonalTokens() {
       <h2 id="tokens-list">{t('auth.tokens.yours')}</h2>
       <TokenTable tokens={tokens} canRevoke caption={t('auth.tokens.yours')} />
       <h2>{t('auth.tokens.createTitle')}</h2>
-      <CreateTokenForm scopes={scopes} fieldErrors={fieldErrors} busy={navigation.state === 'submitting'} />
+      <CreateTokenForm scopes={scopes} fieldErrors={fieldErrors} busy={navigation.state === 'submitting'} createdToken={result?.ok ? result.created?.token : undefined} />
     </>
   );
 }

@@ -67,7 +67,7 @@ export default function ServiceTokens() {
       {canWrite ? (
         <>
           <h2>{t('auth.tokens.createTitle')}</h2>
-          <CreateTokenForm scopes={scopes} fieldErrors={fieldErrors} busy={navigation.state === 'submitting'} />
+          <CreateTokenForm scopes={scopes} fieldErrors={fieldErrors} busy={navigation.state === 'submitting'} createdToken={result?.ok ? result.created?.token : undefined} />
         </>
       ) : null}
     </>

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
 import { formatDateTime } from '~/components/auth/format';
@@ -172,6 +172,14 @@ export default function ErasureRequestPage() {
   }, [live, revalidator]);
   const busy = navigation.state === 'submitting';
   const fe = result && !result.ok ? result.fieldErrors : {};
+  // Extend and reject both have a "reason": show a refusal's errors only in the form that was sent.
+  const pendingIntent = navigation.formData?.get('intent');
+  const [sentIntent, setSentIntent] = useState<string | null>(null);
+  useEffect(() => {
+    if (typeof pendingIntent === 'string') setSentIntent(pendingIntent);
+  }, [pendingIntent]);
+  const errorsOf = (intent: string) => (sentIntent === null || sentIntent === intent ? fe : {});
+  const extendable = !r.extendedDueOn && !['completed', 'partially_refused', 'rejected'].includes(r.state);
   const progress = data.progress;
   return (
     <>
@@ -278,20 +286,35 @@ export default function ErasureRequestPage() {
               <button type="submit" disabled={busy}>{t('privacy.action.retry')}</button>
             </Form>
           ) : null}
-          {!r.extendedDueOn && data.daysLeft !== null && !['completed', 'partially_refused', 'rejected'].includes(r.state) ? (
-            <Form method="post" className="card">
+          {extendable && data.daysLeft !== null && data.daysLeft >= 0 ? (
+            <Form method="post" className="card" aria-labelledby="extend-title">
+              <h3 id="extend-title">{t('privacy.action.extendTitle')}</h3>
               <CsrfInput />
               <input type="hidden" name="intent" value="extend" />
-              <Field name="reason" label={t('privacy.action.extendReason')} errors={fe.reason} idPrefix="extend-" />
-              <Field name="noticeOn" type="date" label={t('privacy.action.extendNotice')} errors={fe.noticeOn} idPrefix="extend-" />
+              <Field name="reason" label={t('privacy.action.extendReason')} errors={errorsOf('extend').reason} idPrefix="extend-" />
+              <Field
+                name="noticeOn"
+                type="date"
+                label={t('privacy.action.extendNotice')}
+                hint={t('privacy.action.extendNoticeHint', { due: r.dueOn })}
+                errors={errorsOf('extend').noticeOn}
+                idPrefix="extend-"
+              />
               <button type="submit" disabled={busy}>{t('privacy.action.extend')}</button>
             </Form>
           ) : null}
+          {extendable && data.daysLeft !== null && data.daysLeft < 0 ? (
+            <div className="card">
+              <h3>{t('privacy.action.extendTitle')}</h3>
+              <p className="muted">{t('privacy.action.extendOverdue')}</p>
+            </div>
+          ) : null}
           {['received', 'verified', 'discovery', 'awaiting_approval'].includes(r.state) ? (
-            <Form method="post" className="card">
+            <Form method="post" className="card" aria-labelledby="reject-title">
+              <h3 id="reject-title">{t('privacy.action.rejectTitle')}</h3>
               <CsrfInput />
               <input type="hidden" name="intent" value="reject" />
-              <Field name="reason" label={t('privacy.action.rejectReason')} errors={fe.reason} idPrefix="reject-" />
+              <Field name="reason" label={t('privacy.action.rejectReason')} errors={errorsOf('reject').reason} idPrefix="reject-" />
               <button type="submit" className="button-danger" disabled={busy}>{t('privacy.action.reject')}</button>
             </Form>
           ) : null}

@@ -32,7 +32,7 @@ export function privacyMetrics() {
     return {
       atRisk: new client.Gauge({
         name: 'leitstand_privacy_erasure_requests_at_risk',
-        help: `Open erasure requests with ${AT_RISK_DAYS} days or fewer left before their (extended) deadline, overdue ones included`,
+        help: `Open erasure requests with 0 to ${AT_RISK_DAYS} days left before their (extended) deadline; overdue ones are counted in leitstand_privacy_erasure_requests_overdue`,
         async collect() {
           const s = await snapshot();
           if (s) this.set(s.atRisk);

@@ -492,7 +492,7 @@ export const deadlineBuckets = [
   { key: 'd31_plus', min: 31, max: Infinity },
 ] as const;
 
-/** Requests count as at risk with this many days left or fewer (and when overdue). */
+/** Requests count as at risk with this many days left or fewer; overdue ones are counted on their own, not as at risk. */
 export const AT_RISK_DAYS = 7;
 
 /** Open requests by days left; overdue ones first. */
@@ -507,7 +507,7 @@ export async function deadlineDashboard(db: Executor = getDb(), today = todayUtc
   return {
     open,
     buckets: deadlineBuckets.map((b) => ({ key: b.key, count: open.filter((r) => r.daysLeft >= b.min && r.daysLeft <= b.max).length })),
-    atRisk: open.filter((r) => r.daysLeft <= AT_RISK_DAYS).length,
+    atRisk: open.filter((r) => r.daysLeft >= 0 && r.daysLeft <= AT_RISK_DAYS).length,
     overdue: open.filter((r) => r.daysLeft < 0).length,
   };
 }

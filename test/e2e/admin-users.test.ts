@@ -34,6 +34,23 @@ describe.skipIf(skipBrowserSuites())('user administration and role-based navigat
     await expectAccessible(page, 'user list with users');
   });
 
+  it('moves focus to the first invalid field when the server refuses the form', async () => {
+    const page = await adminPage(e2e, '/admin/users/new');
+    await page.getByLabel(t('auth.field.username'), { exact: true }).fill('fiona');
+    await page.getByRole('button', { name: t('auth.users.create') }).click();
+    await page.locator('#displayName[aria-invalid="true"]').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('displayName');
+    await expectAccessible(page, 'new user form refused');
+  });
+
+  it('marks only the page itself as current in the navigation', async () => {
+    const page = await adminPage(e2e, '/gpus/pools');
+    const current = page.locator('nav.sidenav [aria-current="page"]');
+    await expect.poll(() => current.allInnerTexts()).toEqual([t('nav.gpuPools')]);
+    await visit(page, '/gpus');
+    await expect.poll(() => current.allInnerTexts()).toEqual([t('nav.gpus')]);
+  });
+
   it('changes a role, and the user page shows the saved roles', async () => {
     const page = await adminPage(e2e, `/admin/users/${operator.id}`);
     await expectAccessible(page, 'user detail');

@@ -29,6 +29,10 @@ describe.skipIf(skipBrowserSuites())('API tokens', () => {
     const token = await createToken(page, 'e2e laptop', ['audit:read']);
     expect(token.length).toBeGreaterThanOrEqual(32);
     await expectAccessible(page, 'personal token created');
+    // The form starts over for the next token; the secret stays on screen.
+    await expect.poll(() => page.getByLabel(t('auth.tokens.name'), { exact: true }).inputValue()).toBe('');
+    expect(await page.getByRole('checkbox', { name: /^\s*audit:read\s*$/ }).isChecked()).toBe(false);
+    expect((await page.locator('output#new-token').innerText()).trim()).toBe(token);
 
     // Shown once: a fresh visit lists the token by name and prefix, never the secret.
     await visit(page, '/account/tokens');
@@ -51,6 +55,8 @@ describe.skipIf(skipBrowserSuites())('API tokens', () => {
     await expectAccessible(page, 'service tokens');
     const token = await createToken(page, 'gateway usage feed', ['usage:ingest']);
     await expectAccessible(page, 'service token created');
+    await expect.poll(() => page.getByLabel(t('auth.tokens.name'), { exact: true }).inputValue()).toBe('');
+    expect(await page.getByRole('checkbox', { name: /^\s*usage:ingest\s*$/ }).isChecked()).toBe(false);
     await visit(page, '/admin/tokens');
     expect(await page.getByRole('table').innerText()).toContain('gateway usage feed');
     expect(await page.content()).not.toContain(token);

@@ -1,4 +1,5 @@
 import { Form } from '@remix-run/react';
+import { useEffect, useRef } from 'react';
 import { createColumnHelper } from '@tanstack/react-table';
 import { DataTable } from '~/components/data-table';
 import { CsrfInput } from '~/components/csrf-input';
@@ -22,23 +23,33 @@ export interface TokenRow {
 
 export const expiryChoices = [7, 30, 90, 180, 365] as const;
 
-/** The form that creates a token: name, scopes (checkboxes), lifetime. */
+/**
+ * The form that creates a token: name, scopes (checkboxes), lifetime. `createdToken` is the
+ * secret of the token the last submission created: when it changes the form is emptied, so the
+ * next token does not silently inherit the previous one's name and permissions.
+ */
 export function CreateTokenForm({
   scopes,
   fieldErrors,
   busy,
+  createdToken,
 }: {
   scopes: readonly string[];
   fieldErrors: Record<string, string[]>;
   busy: boolean;
+  createdToken?: string | undefined;
 }) {
   const t = useT();
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (createdToken) form.current?.reset();
+  }, [createdToken]);
   const scopeErrors = Object.entries(fieldErrors)
     .filter(([k]) => k === 'scopes' || k.startsWith('scopes.'))
     .flatMap(([, v]) => v);
   const expiryErrors = [...(fieldErrors.expiresInDays ?? []), ...(fieldErrors.expiresAt ?? [])];
   return (
-    <Form method="post" className="stack" noValidate>
+    <Form ref={form} method="post" className="stack" noValidate>
       <CsrfInput />
       <input type="hidden" name="intent" value="create" />
       <Field name="name" label={t('auth.tokens.name')} hint={t('auth.tokens.nameHint')} required errors={fieldErrors.name} />

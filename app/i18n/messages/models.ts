@@ -1,7 +1,7 @@
 export const en = {
   'models.title': 'Models',
   'models.caption': 'Registered models',
-  'models.count': '{n} models',
+  'models.count': '{n, plural, one {# model} other {# models}}',
   'models.new': 'Register a model',
   'models.create': 'Register model',
   'models.backToList': 'All models',
@@ -347,7 +347,7 @@ export const en = {
 export const de: Record<keyof typeof en, string> = {
   'models.title': 'Modelle',
   'models.caption': 'Registrierte Modelle',
-  'models.count': '{n} Modelle',
+  'models.count': '{n, plural, one {# Modell} other {# Modelle}}',
   'models.new': 'Modell registrieren',
   'models.create': 'Modell registrieren',
   'models.backToList': 'Alle Modelle',

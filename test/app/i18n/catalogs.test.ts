@@ -9,7 +9,7 @@ describe('message catalogs', () => {
   });
 
   it('keeps the same placeholders in both languages', () => {
-    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]).sort();
     for (const key of Object.keys(catalogs.en) as (keyof typeof catalogs.en)[]) {
       expect(placeholders(catalogs.de[key]), key).toEqual(placeholders(catalogs.en[key]));
     }
@@ -18,6 +18,18 @@ describe('message catalogs', () => {
   it('fills placeholders and leaves unknown ones visible', () => {
     expect(translate('de', 'nav.signedInAs', { name: 'Ada' })).toBe('Angemeldet als Ada');
     expect(translate('en', 'nav.signedInAs')).toBe('Signed in as {name}');
+  });
+
+  it('chooses plural forms by the language’s rules', () => {
+    expect(translate('de', 'privacy.requests.count', { n: 1 })).toBe('1 Antrag');
+    expect(translate('de', 'privacy.requests.count', { n: 0 })).toBe('0 Anträge');
+    expect(translate('en', 'models.count', { n: 1 })).toBe('1 model');
+    expect(translate('en', 'models.count', { n: 2 })).toBe('2 models');
+    expect(translate('de', 'models.count', { n: 1 })).toBe('1 Modell');
+    expect(translate('de', 'gpu.allocation.strandedFor', { n: 1, stranded: 0, replicas: 1 })).toBe('1 GPU/Replikat: 0 ungenutzt, 1 passt');
+    expect(translate('en', 'gpu.allocation.strandedFor', { n: 8, stranded: 4, replicas: 3 })).toBe('8 GPUs/replica: 4 stranded, 3 fit');
+    // Without a number to choose by, the message stays readable as written.
+    expect(translate('en', 'models.count')).toBe('{n, plural, one {# model} other {# models}}');
   });
 });
 

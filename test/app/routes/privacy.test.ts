@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import { StaticRouterProvider, createStaticHandler, createStaticRouter } from 'react-router-dom/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as callbackRoute from '~/routes/api.v1.privacy.webhook-callback';
 import * as detailRoute from '~/routes/privacy.requests.$id';
@@ -7,7 +10,7 @@ import * as newRoute from '~/routes/privacy.requests.new';
 import * as listRoute from '~/routes/privacy.requests._index';
 import * as recordsRoute from '~/routes/privacy.records[.]csv';
 import { eq } from 'drizzle-orm';
-import { translateServerMessage } from '~/i18n/use-t';
+import { LocaleContext, translate, translateServerMessage } from '~/i18n/use-t';
 import { jobs } from '../../../db/schema/jobs';
 import { erasureRequests } from '../../../db/schema/privacy';
 import { setPrivacyKeys, signBody } from '../../../server/privacy';
@@ -49,6 +52,16 @@ async function caught(promise: Promise<unknown>): Promise<Response> {
   }
 }
 
+/** The request page as the server renders it for `locale`, with the loader's real data. */
+async function renderDetail(id: string, locale: 'en' | 'de' = 'en'): Promise<string> {
+  const data = (await ((await detailRoute.loader(args(get(`/privacy/requests/${id}`), { id }))) as Response).json()) as Record<string, unknown>;
+  const handler = createStaticHandler([{ id: 'detail', path: '/privacy/requests/:id', loader: () => data, element: createElement(detailRoute.default) }]);
+  const context = await handler.query(get(`/privacy/requests/${id}`));
+  if (context instanceof Response) throw new Error('unexpected redirect');
+  const router = createStaticRouter(handler.dataRoutes, context);
+  return renderToString(createElement(LocaleContext.Provider, { value: locale }, createElement(StaticRouterProvider, { router, context, hydrate: false })));
+}
+
 describe('the erasure request pages', () => {
   let id: string;
 
@@ -75,6 +88,28 @@ describe('the erasure request pages', () => {
     const text = await detail.text();
     expect(text).not.toContain('anna@example.org');
     expect(JSON.parse(text)).toMatchObject({ request: { state: 'received' }, can: { write: true, approve: true } });
+  });
+
+  it('label the extension and rejection forms apart, and offer no extension once overdue', async () => {
+    // Received 2024-01-31: its deadline passed long ago.
+    const overdue = await renderDetail(id, 'de');
+    expect(overdue).not.toContain('name="noticeOn"');
+    expect(overdue).toContain(translate('de', 'privacy.action.extendOverdue'));
+    expect(overdue).toContain(translate('de', 'privacy.action.rejectTitle'));
+
+    const fresh = await caught(newRoute.action(args(post('/privacy/requests/new', { kind1: 'user_id', value1: 'u-42', requesterName: 'Ben', requesterContact: 'post', channel: 'letter', receivedOn: new Date().toISOString().slice(0, 10) }))));
+    const freshId = fresh.headers.get('location')!.split('/').pop()!;
+    const html = await renderDetail(freshId, 'de');
+    expect(html).toContain('name="noticeOn"');
+    expect(html).not.toContain(translate('de', 'privacy.action.extendOverdue'));
+    const labels = [...html.matchAll(/<label for="(extend|reject)-reason">([^<]*)<\/label>/g)].map((m) => [m[1], m[2]]);
+    expect(labels).toEqual([
+      ['extend', translate('de', 'privacy.action.extendReason')],
+      ['reject', translate('de', 'privacy.action.rejectReason')],
+    ]);
+    expect(labels[0]![1]).not.toBe(labels[1]![1]);
+    expect(html).toMatch(/<form[^>]*aria-labelledby="extend-title"/);
+    expect(html).toMatch(/<form[^>]*aria-labelledby="reject-title"/);
   });
 
   it('move it through verification, discovery and approval by a second person', async () => {
