@@ -286,9 +286,10 @@ export default function ErasureRequestPage() {
               <button type="submit" disabled={busy}>{t('privacy.action.retry')}</button>
             </Form>
           ) : null}
-          {extendable && data.daysLeft !== null && data.daysLeft >= 0 ? (
+          {extendable ? (
             <Form method="post" className="card" aria-labelledby="extend-title">
               <h3 id="extend-title">{t('privacy.action.extendTitle')}</h3>
+              {data.daysLeft !== null && data.daysLeft < 0 ? <p className="muted">{t('privacy.action.extendOverdue', { due: r.dueOn })}</p> : null}
               <CsrfInput />
               <input type="hidden" name="intent" value="extend" />
               <Field name="reason" label={t('privacy.action.extendReason')} errors={errorsOf('extend').reason} idPrefix="extend-" />
@@ -302,12 +303,6 @@ export default function ErasureRequestPage() {
               />
               <button type="submit" disabled={busy}>{t('privacy.action.extend')}</button>
             </Form>
-          ) : null}
-          {extendable && data.daysLeft !== null && data.daysLeft < 0 ? (
-            <div className="card">
-              <h3>{t('privacy.action.extendTitle')}</h3>
-              <p className="muted">{t('privacy.action.extendOverdue')}</p>
-            </div>
           ) : null}
           {['received', 'verified', 'discovery', 'awaiting_approval'].includes(r.state) ? (
             <Form method="post" className="card" aria-labelledby="reject-title">
