@@ -65,8 +65,8 @@ describe('version size and parameter count', () => {
 
   it('refuses "1,500MB" (fifteen hundred or one and a half?) with both readings', () => {
     const errors = refusal(() => parseModelInput(versionSchema(), { ...version, sizeBytes: '1,500MB' }));
-    expect(english(errors.sizeBytes![0]!)).toBe('"1,500" could mean 1500 or 1.5: write 1500 or 1.5.');
-    expect(german(errors.sizeBytes![0]!)).toBe('„1,500“ kann 1500 oder 1,5 bedeuten: Schreiben Sie 1500 oder 1,5.');
+    expect(english(errors.sizeBytes![0]!)).toBe('"1,500" could mean 1500 or 1.5 (with a decimal comma: 1,5): write the one you mean.');
+    expect(german(errors.sizeBytes![0]!)).toBe('„1,500“ kann 1500 oder 1,5 (mit Dezimalpunkt: 1.5) bedeuten: Schreiben Sie die gemeinte Zahl.');
   });
 });
 
