@@ -27,7 +27,7 @@ const pageSize = 50;
 const emptyInventory: GpuInventory = {
   nodes: [],
   products: [],
-  totals: { nodes: 0, gpus: 0, allocated: 0, free: 0 },
+  totals: { nodes: 0, gpus: 0, migGpus: 0, allocated: 0, free: 0, mig: [] },
   byProduct: [],
 };
 
@@ -65,16 +65,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
       name: n.name,
       product: n.gpuProduct,
       memoryGiB: n.gpuMemoryMiB ? Math.round(n.gpuMemoryMiB / 1024) : null,
-      count: n.gpuCount,
+      count: n.physicalGpus,
+      migGpus: n.migGpus,
       allocatable: n.allocatableGpus,
       allocated: n.allocatedGpus,
       free: n.freeGpus,
-      mig: n.mig.resources.some((r) => r.capacity > 0)
-        ? n.mig.resources
-            .filter((r) => r.capacity > 0)
-            .map((r) => `${r.allocated}/${r.allocatable}× ${r.resource.replace('nvidia.com/mig-', '')}`)
-            .join(', ')
-        : null,
+      slices: n.migSlices.reduce((s, m) => ({ allocated: s.allocated + m.allocated, allocatable: s.allocatable + m.allocatable, free: s.free + m.free }), { allocated: 0, allocatable: 0, free: 0 }),
+      mig: n.migSlices.length > 0 ? n.migSlices.map((m) => `${m.allocated}/${m.allocatable}× ${m.profile}`).join(', ') : null,
       status: n.status,
       taints: n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
     })),
@@ -115,18 +112,37 @@ export default function GpuInventoryPage() {
       meta: { className: 'nowrap' },
       cell: (c) => {
         const row = c.row.original;
-        const share = row.allocatable > 0 ? Math.min(100, (row.allocated / row.allocatable) * 100) : 0;
+        // A node whose GPUs are all MIG-partitioned has no whole GPUs: its meter shows slices.
+        const slicesOnly = row.allocatable === 0 && row.slices.allocatable > 0;
+        const [used, of] = slicesOnly ? [row.slices.allocated, row.slices.allocatable] : [row.allocated, row.allocatable];
+        const share = of > 0 ? Math.min(100, (used / of) * 100) : 0;
         return (
           <>
             <span className="meter" aria-hidden="true">
               <span style={{ width: `${share}%` }} />
             </span>
-            {row.allocated} / {row.allocatable}
+            {slicesOnly ? t('gpus.migSlicesOf', { allocated: used, allocatable: of }) : `${used} / ${of}`}
+            {!slicesOnly && row.slices.allocatable > 0 ? (
+              <>
+                {' · '}
+                {t('gpus.migSlicesOf', { allocated: row.slices.allocated, allocatable: row.slices.allocatable })}
+              </>
+            ) : null}
           </>
         );
       },
     }),
-    column.accessor('free', { id: 'free', header: t('gpus.free'), meta: { className: 'num' } }),
+    column.accessor('free', {
+      id: 'free',
+      header: t('gpus.free'),
+      meta: { className: 'num' },
+      cell: (c) => {
+        const row = c.row.original;
+        if (row.slices.allocatable === 0) return c.getValue();
+        const slices = t('gpus.migSlicesFree', { free: row.slices.free });
+        return row.allocatable === 0 ? slices : `${c.getValue()} · ${slices}`;
+      },
+    }),
     column.accessor('mig', { id: 'mig', header: t('gpus.mig'), cell: (c) => c.getValue() ?? t('gpus.migNone') }),
     column.accessor('status', { id: 'status', header: t('gpus.status'), cell: (c) => <StatusBadge status={c.getValue()} /> }),
     column.accessor('taints', {
@@ -150,6 +166,15 @@ export default function GpuInventoryPage() {
           allocated: data.totals.allocated,
           free: data.totals.free,
         })}
+        {data.totals.migGpus > 0 ? (
+          <>
+            {' '}
+            {t('gpus.summaryMig', {
+              migGpus: data.totals.migGpus,
+              slices: data.totals.mig.map((m) => t('gpus.migSlice', { profile: m.profile, allocated: m.allocated, allocatable: m.allocatable, free: m.free })).join('; '),
+            })}
+          </>
+        ) : null}
       </p>
       <GpuProductChart data={data.byProduct} />
       <DataTable

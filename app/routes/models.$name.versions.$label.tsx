@@ -229,7 +229,7 @@ export default function VersionPage() {
         <Form method="post" className="stack">
           <CsrfInput />
           <input type="hidden" name="intent" value="evaluate" />
-          <TextArea name="evaluations" label={t('models.eval.add')} hint={t('models.eval.hint')} rows={2} errors={Object.entries(fe).filter(([k]) => k.startsWith('evaluations')).flatMap(([, m]) => m)} idPrefix="eval-" />
+          <TextArea name="evaluations" label={t('models.eval.add')} hint={t('models.eval.hint')} rows={2} errors={Object.entries(fe).filter(([k]) => k.startsWith('evaluations')).flatMap(([k, v]) => v.map((m) => (k === 'evaluations' ? m : `${t('models.eval.line', { n: Number(k.split('.')[1] ?? 0) + 1 })}: ${m}`)))} idPrefix="eval-" />
           <button type="submit" className="secondary" disabled={busy}>
             {t('models.eval.addButton')}
           </button>

@@ -76,7 +76,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (data.intent === 'update') await updateTenant(actor, slug, data);
     else if (data.intent === 'quota') await setTenantQuota(actor, slug, data);
     else if (data.intent === 'limits') await setTenantLimits(actor, slug, data);
-    else await archiveTenant(actor, slug);
+    else await archiveTenant(actor, slug, data);
     return json({ ok: true as const, intent: data.intent });
   });
 }
@@ -236,9 +236,18 @@ export default function TenantPage() {
           <section aria-labelledby="archive-heading">
             <h2 id="archive-heading">{t('tenants.archive')}</h2>
             <p className="muted">{t('tenants.archiveIntro')}</p>
-            <Form method="post">
+            <Form method="post" noValidate>
               <CsrfInput />
               <input type="hidden" name="intent" value="archive" />
+              <Field
+                name="confirmSlug"
+                idPrefix="archive-"
+                label={t('tenants.archiveConfirm', { slug: tenant.slug })}
+                hint={t('tenants.archiveConfirmHint', { namespace: tenant.namespace })}
+                errors={errors.confirmSlug}
+                autoComplete="off"
+                required
+              />
               <button type="submit" className="danger" disabled={busy}>{t('tenants.archive')}</button>
             </Form>
           </section>

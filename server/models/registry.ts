@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { type Executor, getDb } from '../../db/client';
 import { type ModelStage, modelEvaluations, modelStages, modelVersions, models } from '../../db/schema/models';
@@ -233,13 +234,16 @@ export async function registerVersion(actor: AuditActor, modelName: string, inpu
   });
 }
 
+const evaluationsFormSchema = z.object({ evaluations: evaluationsSchema() });
+
 function evaluationRow(versionId: string, e: EvaluationInput) {
   return { versionId, metric: e.metric, value: e.value, dataset: e.dataset, evaluatedOn: e.date };
 }
 
 /** Adds evaluation results to a version (results are facts: they are added, never edited). */
 export async function addEvaluations(actor: AuditActor, modelName: string, label: string, input: unknown): Promise<number> {
-  const list = parseModelInput(evaluationsSchema(), (input as { evaluations?: unknown } | null)?.evaluations ?? input);
+  // Under `evaluations`, so a refused line's errors are named `evaluations.<line>` as the form shows them.
+  const { evaluations: list } = parseModelInput(evaluationsFormSchema, { evaluations: (input as { evaluations?: unknown } | null)?.evaluations ?? input });
   if (list.length === 0) throw new InputError(m.invalidInput, { evaluations: [m.evaluationsRequired] });
   return getDb().transaction(async (tx) => {
     const version = await findVersion(tx, modelName, label);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { inferenceEngines, modelFormats, modelStages, quantizations } from '../../db/schema/models';
 import { type FieldErrors, InputError } from '../core/errors';
 import { isQuantityText } from '../kube';
+import { normaliseDecimal } from './decimal';
 import { type ModelMessageKey, issueMessage, modelMessages as m, msg } from './messages';
 
 /** Parses with a schema; refused input becomes InputError with a message key per field. */
@@ -98,26 +99,57 @@ const positiveInt = (what: keyof typeof whats, max: number) =>
     .min(1, msg(m.atLeastOne, whats[what]))
     .max(max, msg(m.atMost, { ...whats[what], max }));
 
-/** "7B", "70b", "1.5B", "350M", or a plain number. */
+/**
+ * Number text with a decimal comma read where that is the one reading ("14,9" → "14.9");
+ * text mixing comma and point, or that could be grouping or decimals ("1,500"), is refused
+ * with a message that says so instead of being read one way.
+ */
+function readDecimal(v: string, ctx: z.core.$RefinementCtx): string {
+  const read = normaliseDecimal(v);
+  if (read.ok) return read.text;
+  if (read.problem === 'mixed') ctx.addIssue({ code: 'custom', message: m.numberMixed, input: v });
+  else {
+    const text = v.trim().replace(/_/g, '');
+    const whole = text.replace(',', '');
+    const decimal = String(Number(text.replace(',', '.')));
+    ctx.addIssue({ code: 'custom', message: msg(m.numberAmbiguous, { value: text, whole, decimal, decimalComma: decimal.replace('.', ',') }), input: v });
+  }
+  return z.NEVER;
+}
+
+/** A number field that takes a decimal comma (see readDecimal) as well as a decimal point. */
+const decimalInput = <S extends z.ZodType>(schema: S) => z.preprocess((v, ctx) => (typeof v === 'string' ? readDecimal(v, ctx) : v), schema);
+
+/** A number with an optional unit: the number part with its decimal comma read, and the unit. */
+function numberWithUnit(v: string, unitPattern: string, ctx: z.core.$RefinementCtx): { value: number; unit: string } | string {
+  const parts = new RegExp(`^\\s*([-+\\d.,_]+)\\s*(${unitPattern})?\\s*$`, 'i').exec(v);
+  if (!parts) return v;
+  const number = readDecimal(parts[1]!, ctx);
+  if (number === z.NEVER) return z.NEVER;
+  if (!/^\d+(\.\d+)?$/.test(number)) return v;
+  return { value: Number(number), unit: (parts[2] ?? '').toLowerCase() };
+}
+
+/** "7B", "70b", "1.5B", "1,5B", "350M", or a plain number. */
 const parameterCountSchema = z.preprocess(
-  (v) => {
+  (v, ctx) => {
     if (typeof v !== 'string') return v;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT]?)\s*$/.exec(v.replace(/[_,]/g, ''));
-    if (!m) return v;
-    const unit = { '': 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'b' | 't'];
-    return Math.round(Number(m[1]) * unit);
+    const read = numberWithUnit(v, '[kmbt]', ctx);
+    if (typeof read !== 'object') return read;
+    const unit = { '': 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 }[read.unit as '' | 'k' | 'm' | 'b' | 't'];
+    return Math.round(read.value * unit);
   },
   positiveInt('parameterCount', 10e12),
 );
 
-/** Bytes, or "15GB", "14.9 GiB", "800MB". */
+/** Bytes, or "15GB", "14.9 GiB", "14,9GiB", "800MB". */
 const sizeSchema = z.preprocess(
-  (v) => {
+  (v, ctx) => {
     if (typeof v !== 'string') return v;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/i.exec(v.replace(/[_,]/g, ''));
-    if (!m) return v;
+    const read = numberWithUnit(v, 'B|KB|MB|GB|TB|KiB|MiB|GiB|TiB', ctx);
+    if (typeof read !== 'object') return read;
     const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
-    return Math.round(Number(m[1]) * units[(m[2] ?? 'b').toLowerCase()]!);
+    return Math.round(read.value * units[read.unit || 'b']!);
   },
   z.number({ error: m.sizeFormat }).int().min(0).max(1e15, m.sizeTooBig),
 );
@@ -147,25 +179,34 @@ export function versionSchema() {
 
 const evaluationSchema = z.object({
   metric: text(80, m.metricRequired),
-  value: z.coerce.number({ error: m.valueNumber }).refine(Number.isFinite, m.valueNumber),
+  value: decimalInput(z.coerce.number({ error: m.valueNumber }).refine(Number.isFinite, m.valueNumber)),
   dataset: text(120, m.evaluationDatasetRequired),
   date: z.iso.date({ error: m.dateFormat }),
 });
 
 /**
  * Evaluation results: an array of { metric, value, dataset, date }, or text with one per
- * line as `metric, value, dataset, YYYY-MM-DD` (CI pipelines and the form use both).
+ * line as `metric, value, dataset, YYYY-MM-DD` (CI pipelines and the form use both). A line
+ * may separate its fields with ";" or a tab instead, so a value can carry a decimal comma
+ * ("MMLU; 0,82; mmlu; 2024-07-23"); a comma-separated line with a decimal comma has five
+ * fields and is refused with that reason, not read as something else.
  */
 export function evaluationsSchema() {
   return z.preprocess(
-    (v) => {
+    (v, ctx) => {
       if (typeof v !== 'string') return v;
       return v
         .split(/\r?\n/)
         .map((l) => l.trim())
         .filter(Boolean)
-        .map((l) => {
-          const [metric, value, dataset, date] = l.split(',').map((s) => s.trim());
+        .map((l, i) => {
+          const separator = l.includes('\t') ? '\t' : l.includes(';') ? ';' : ',';
+          const fields = l.split(separator).map((s) => s.trim());
+          if (fields.length !== 4) {
+            const key = fields.length > 4 ? m.evaluationTooManyFields : m.evaluationTooFewFields;
+            ctx.addIssue({ code: 'custom', message: msg(key, { count: String(fields.length) }), path: [i], input: l });
+          }
+          const [metric, value, dataset, date] = fields;
           return { metric, value, dataset, date };
         });
     },
@@ -219,11 +260,13 @@ export function deploymentSchema() {
     maxModelLen: z.preprocess(blankToUndefined, positiveInt('maxModelLen', 10_000_000).optional()),
     gpuMemoryUtilization: z.preprocess(
       blankToUndefined,
-      z.coerce
-        .number({ error: m.gpuMemoryFraction })
-        .min(0.1, m.gpuMemoryFraction)
-        .max(0.99, m.gpuMemoryFraction)
-        .optional(),
+      decimalInput(
+        z.coerce
+          .number({ error: m.gpuMemoryFraction })
+          .min(0.1, m.gpuMemoryFraction)
+          .max(0.99, m.gpuMemoryFraction)
+          .optional(),
+      ),
     ),
     extraArgs: listOf(
       z.string().max(200, msg(m.extraArgTooLong, { max: 200 })).regex(/^-/, m.extraArgFlag),

@@ -54,6 +54,7 @@ export const tenantMessages = {
   quotaBelowUsage: 'tenants.error.quotaBelowUsage',
   belowUsage: 'tenants.error.belowUsage',
   stillRunsOne: 'tenants.error.stillRunsOne',
+  archiveConfirm: 'tenants.error.archiveConfirm',
   stillRunsMany: 'tenants.error.stillRunsMany',
   // LiteLLM.
   litellmNotConfigured: 'tenants.error.litellmNotConfigured',

@@ -9,6 +9,7 @@ import { msg, tenantMessages as m } from './messages';
 import { LIMIT_RANGE_NAME, QUOTA_NAME, namespaceOf, quotaHard, renderTenantLimitRange, renderTenantNamespace, renderTenantQuota } from './manifests';
 import { type NamespaceUsage, getNamespaceUsage, periodBounds, tokenUsage, usageOfPods } from './usage';
 import {
+  archiveConfirmationSchema,
   createTenantSchema,
   limitsSchema,
   parseTenantInput,
@@ -243,9 +244,11 @@ export async function setTenantLimits(actor: AuditActor, slug: string, input: un
 /**
  * Archives a tenant: it leaves the gateway limits (no more access) and its namespace is
  * deleted by the controller. Refused while its pods still run, so nothing is removed
- * silently: scale the tenant's deployments down first.
+ * silently: scale the tenant's deployments down first. `input.confirmSlug` must be the
+ * tenant's slug, typed by the person archiving.
  */
-export async function archiveTenant(actor: AuditActor, slug: string): Promise<Tenant> {
+export async function archiveTenant(actor: AuditActor, slug: string, input: unknown): Promise<Tenant> {
+  parseTenantInput(archiveConfirmationSchema(slug), input);
   const { pods } = await getClusterObjects();
   const used = usageOfPods(pods, namespaceOf(slug));
   if ((used.pods ?? 0) > 0)

@@ -165,3 +165,12 @@ export type CreateTenantInput = z.output<ReturnType<typeof createTenantSchema>>;
 export type UpdateTenantInput = z.output<ReturnType<typeof updateTenantSchema>>;
 export type QuotaInput = z.output<ReturnType<typeof quotaSchema>>;
 export type LimitsInput = z.output<ReturnType<typeof limitsSchema>>;
+
+/**
+ * Archiving deletes the tenant's namespace: it is confirmed by typing the tenant's slug (as
+ * GitHub asks for a repository's name), so a stray click or a replayed form does nothing.
+ */
+export function archiveConfirmationSchema(slug: string) {
+  const mismatch = msg(tm.archiveConfirm, { slug });
+  return z.object({ confirmSlug: z.string({ error: mismatch }).trim().refine((v) => v === slug, mismatch) });
+}

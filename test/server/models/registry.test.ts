@@ -74,6 +74,12 @@ describe('registry', () => {
     ]);
     expect(detail.cardHtml).toContain('<h3>Llama 3.1 8B</h3>');
     expect(await addEvaluations(bob, 'llama-3-1-8b', '2024-07', { evaluations: [{ metric: 'gsm8k', value: 0.77, dataset: 'gsm8k', date: '2024-08-01' }] })).toBe(1);
+    // The version page's form: a decimal comma works with ";" and is named as the problem with ",".
+    expect(await addEvaluations(bob, 'llama-3-1-8b', '2024-07', { evaluations: 'arc; 0,61; arc; 2024-08-02' })).toBe(1);
+    const split = await refusal(addEvaluations(bob, 'llama-3-1-8b', '2024-07', { evaluations: 'arc, 0,61, arc, 2024-08-02' }));
+    expect(englishFieldErrors(split.fieldErrors)).toEqual({
+      'evaluations.0': ['Found 5 fields, expected 4 (metric, value, dataset, date). A decimal comma in the value splits it: write 0.82, or separate the fields with ";" or a tab.'],
+    });
     const events = await auditEventsOf({ targetId: 'llama-3-1-8b@2024-07' });
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['model.version.register', 'model.version.evaluate']));
   });

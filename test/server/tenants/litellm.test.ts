@@ -134,7 +134,7 @@ describe('LiteLLM teams from the gateway limits', () => {
     await setTenantLimits(actor, 'chat', { models: 'mistral-7b' });
     expect((await syncOfLatest()).result).toMatchObject({ teams: { chat: 'updated' } });
     expect((await litellm<TeamInfo>('/team/info?team_id=chat')).body.team_info).toMatchObject({ models: ['mistral-7b'], blocked: false });
-    await archiveTenant(actor, 'chat');
+    await archiveTenant(actor, 'chat', { confirmSlug: 'chat' });
     expect((await syncOfLatest()).result).toMatchObject({ teams: { search: 'unchanged', chat: 'blocked' } });
     expect((await litellm<TeamInfo>('/team/info?team_id=chat')).body.team_info.blocked).toBe(true);
   });

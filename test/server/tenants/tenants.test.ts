@@ -210,8 +210,8 @@ describe('setTenantLimits and the gateway ConfigMap', () => {
 
 describe('archiveTenant', () => {
   it('refuses while pods run, then archives: gateway entry and namespace go', async () => {
-    await expect(inEnglish(archiveTenant(actor, 'chat'))).rejects.toThrow(/still runs 2 pods \(2 GPUs\)/);
-    const archived = await archiveTenant(actor, 'search');
+    await expect(inEnglish(archiveTenant(actor, 'chat', { confirmSlug: 'chat' }))).rejects.toThrow(/still runs 2 pods \(2 GPUs\)/);
+    const archived = await archiveTenant(actor, 'search', { confirmSlug: 'search' });
     expect(archived.status).toBe('archived');
     const limits = await getGatewayLimits(database.db);
     expect(limits?.content.tenants.map((t) => t.tenant)).not.toContain('search');
