@@ -7,7 +7,7 @@ import { CsrfInput } from '~/components/csrf-input';
 import { Select } from '~/components/models/fields';
 import { PlacementReport, type PlacementReportData } from '~/components/models/placement-report';
 import type { MessageKey } from '~/i18n/messages';
-import { formatWhen } from '~/components/models/format';
+import { formatDateTime } from '~/i18n/format';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
@@ -340,7 +340,7 @@ export default function DeploymentPage() {
           <tbody>
             {data.rollouts.map((r) => (
               <tr key={r.id}>
-                <td className="nowrap">{formatWhen(r.at, locale)}</td>
+                <td className="nowrap">{formatDateTime(r.at, locale)}</td>
                 <td>{r.actor}</td>
                 <td>{t(`models.rollout.kind.${r.kind}` as MessageKey, { weight: r.weight })}</td>
                 <td>{[r.from, r.to].filter(Boolean).join(' → ')}</td>

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect } from 'react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import { CsrfInput } from '~/components/csrf-input';
 import { DaysLeft, RequestStateBadge } from '~/components/privacy/badges';
 import { SelectField, TextAreaField } from '~/components/privacy/fields';
