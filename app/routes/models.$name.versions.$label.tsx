@@ -167,7 +167,7 @@ export default function VersionPage() {
           <Form method="post" className="stack">
             <CsrfInput />
             <input type="hidden" name="intent" value="request-promotion" />
-            <TextArea name="reason" label={t('models.promotion.reason')} hint={t('models.promotion.hint')} rows={2} errors={fe.reason} idPrefix="promotion-" />
+            <TextArea name="reason" label={t('models.promotion.reason')} hint={t('models.promotion.hint', { operator: t('auth.role.operator'), admin: t('auth.role.admin') })} rows={2} errors={fe.reason} idPrefix="promotion-" />
             <button type="submit" disabled={busy}>
               {t('models.promotion.request')}
             </button>

@@ -267,7 +267,7 @@ export default function DeploymentPage() {
               {p.pods.map((pod) => (
                 <tr key={pod.name}>
                   <td>{pod.name}</td>
-                  <td>{t(`models.progress.track.${pod.track}` as MessageKey)}</td>
+                  <td>{pod.track === 'stable' || pod.track === 'canary' ? t(`models.progress.track.${pod.track}`) : (pod.track ?? '—')}</td>
                   <td>{pod.version}</td>
                   <td>{pod.node ?? '—'}</td>
                   <td>{pod.phase}</td>
