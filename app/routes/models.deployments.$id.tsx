@@ -81,7 +81,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       progress,
       objects: objects.map((o) => ({ kind: o.kind, name: o.name, applied: o.appliedGeneration === o.generation, deleting: Boolean(o.deletionRequestedAt), error: o.lastError, drift: o.driftDescription })),
       rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes, labelOf), job: r.job })),
-      canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: `${v.label} (${v.stage})` })),
+      canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: v.label, stage: v.stage })),
       manifests: d.removedAt ? '' : await deploymentManifestsYaml(d),
       canWrite: Boolean(user?.permissions.includes('models:write')),
     });
@@ -320,7 +320,7 @@ export default function DeploymentPage() {
               <CsrfInput />
               <input type="hidden" name="intent" value="canary-start" />
               <h3>{t('models.canary.start')}</h3>
-              <Select name="versionId" idPrefix="canary-" label={t('models.deploy.version')} options={data.canaryCandidates} errors={fe.versionId} />
+              <Select name="versionId" idPrefix="canary-" label={t('models.deploy.version')} options={data.canaryCandidates.map((c) => ({ value: c.value, label: `${c.label} (${t(`models.stage.${c.stage}` as MessageKey)})` }))} errors={fe.versionId} />
               <Field name="weight" idPrefix="canary-" label={t('models.canary.weight')} type="number" defaultValue="10" errors={fe.weight} />
               <Field name="replicas" idPrefix="canary-" label={t('models.canary.replicas')} type="number" defaultValue="1" errors={fe.replicas} />
               <Field name="reason" idPrefix="canary-" label={t('models.rollout.reason')} errors={fe.reason} />

@@ -94,6 +94,11 @@ describe('deployment page', () => {
     expect(text).toContain('22.11.2026, 04:26 UTC');
   });
 
+  it('names a canary candidate’s stage in German', async () => {
+    const data = { ...deployment, canWrite: true, canaryCandidates: [{ value: 'id-v3', label: 'v3', stage: 'staging' }] };
+    expect(await render(DeploymentPage, data, 'de')).toContain('v3 (Erprobung)');
+  });
+
   it('reads in English for an English reader', async () => {
     const text = await render(DeploymentPage, deployment, 'en');
     expect(text).toContain('1 of 2 replicas ready');
