@@ -1,6 +1,7 @@
 import { type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { navItems } from '~/components/nav-items';
+import { isMessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 import { requireUser } from '~/utils/auth.server';
 import { pageTitle } from '~/utils/meta';
@@ -24,7 +25,7 @@ export default function Overview() {
     <>
       <h1>{t('overview.title')}</h1>
       <p>{t('overview.welcome', { name: data.displayName })}</p>
-      <p className="muted">{t('overview.roles', { roles: data.roles.join(', ') })}</p>
+      <p className="muted">{t('overview.roles', { roles: data.roles.map((r) => (isMessageKey(`auth.role.${r}`) ? t(`auth.role.${r}`) : r)).join(', ') })}</p>
       <h2>{t('overview.sections')}</h2>
       <ul className="cards" aria-label={t('overview.sections')}>
         {sections.map((item) => (

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { FormError, Notice } from '~/components/auth/field';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import { RolesFieldset } from '~/components/auth/roles-fieldset';
 import { TokenTable } from '~/components/auth/tokens';
 import { CsrfInput } from '~/components/csrf-input';

@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { createColumnHelper } from '@tanstack/react-table';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import { DataTable } from '~/components/data-table';
 import type { MessageKey } from '~/i18n/messages';
 import { useLocale, useT } from '~/i18n/use-t';

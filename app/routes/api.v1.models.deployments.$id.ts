@@ -10,7 +10,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     await requirePermission(request, 'models:read');
     const d = await getDeployment(params.id ?? '');
     const [objects, rollouts] = await Promise.all([listDeploymentObjects(d), listRollouts(d.id)]);
-    return json({ deployment: deploymentJson(d), progress: await deploymentProgress(d, objects), rollouts });
+    // A rollout job's progress note is a message key; the API answers in English.
+    const history = rollouts.map((r) =>
+      r.job?.progress?.message ? { ...r, job: { ...r.job, progress: { ...r.job.progress, message: englishMessage(r.job.progress.message) } } } : r,
+    );
+    return json({ deployment: deploymentJson(d), progress: await deploymentProgress(d, objects), rollouts: history });
   });
 }
 

@@ -5,6 +5,7 @@ import { FormError } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
 import { Select } from '~/components/guard/fields';
 import { VersionStatus } from '~/components/guard/guard-views';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
@@ -70,6 +71,7 @@ export default function GuardPolicyPage() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<{ formError?: string }>();
   const t = useT();
+  const f = useFormat();
   const versionOptions = data.versions.map((v) => ({ value: String(v.version), label: String(v.version) }));
   return (
     <>
@@ -106,7 +108,7 @@ export default function GuardPolicyPage() {
                   </td>
                   <td className="num">{v.checks}</td>
                   <td>
-                    <time dateTime={v.updatedAt}>{v.updatedAt.slice(0, 16).replace('T', ' ')}</time>
+                    <time dateTime={v.updatedAt}>{f.dateTime(v.updatedAt)}</time>
                   </td>
                   {data.canWrite ? (
                     <td>

@@ -6,6 +6,7 @@ import { CsrfInput } from '~/components/csrf-input';
 import { TextArea } from '~/components/guard/fields';
 import { ChecksTable, VersionStatus } from '~/components/guard/guard-views';
 import type { MessageKey } from '~/i18n/messages';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
@@ -72,6 +73,7 @@ export default function GuardVersionPage() {
   const result = useActionData<{ ok: boolean; saved?: boolean; formError?: string; fieldErrors?: Record<string, string[]> }>();
   const navigation = useNavigation();
   const t = useT();
+  const f = useFormat();
   const fieldErrors = result?.fieldErrors ?? {};
   const definitionErrors = Object.entries(fieldErrors).map(([field, messages]) => `${field}: ${messages.join(' ')}`);
   const editable = data.canWrite && data.version.status === 'draft';
@@ -113,8 +115,8 @@ export default function GuardVersionPage() {
                   <tr key={q.detector}>
                     <td>{q.detector}</td>
                     <td className="num">{q.positives}</td>
-                    <td className="num">{q.precision === null ? t('guard.none') : q.precision.toFixed(2)}</td>
-                    <td className="num">{q.recall === null ? t('guard.none') : q.recall.toFixed(2)}</td>
+                    <td className="num">{q.precision === null ? t('guard.none') : f.number(q.precision, { min: 2, max: 2 })}</td>
+                    <td className="num">{q.recall === null ? t('guard.none') : f.number(q.recall, { min: 2, max: 2 })}</td>
                   </tr>
                 ))}
               </tbody>

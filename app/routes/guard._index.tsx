@@ -7,6 +7,7 @@ import { CsrfInput } from '~/components/csrf-input';
 import { DataTable } from '~/components/data-table';
 import { Select, TextArea } from '~/components/guard/fields';
 import type { MessageKey } from '~/i18n/messages';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction } from '~/utils/errors.server';
@@ -72,6 +73,7 @@ export default function GuardPoliciesPage() {
   const result = useActionData<{ formError?: string; fieldErrors?: Record<string, string[]> }>();
   const navigation = useNavigation();
   const t = useT();
+  const f = useFormat();
   const fieldErrors = result?.fieldErrors ?? {};
   const intent = navigation.formData?.get('intent');
   const columns = [
@@ -88,7 +90,7 @@ export default function GuardPoliciesPage() {
       meta: { className: 'num' },
       cell: (c) => c.getValue() ?? t('guard.none'),
     }),
-    column.accessor('updatedAt', { id: 'updated', header: t('guard.updated'), cell: (c) => <time dateTime={c.getValue()}>{c.getValue().slice(0, 16).replace('T', ' ')}</time> }),
+    column.accessor('updatedAt', { id: 'updated', header: t('guard.updated'), cell: (c) => <time dateTime={c.getValue()}>{f.dateTime(c.getValue())}</time> }),
   ];
   const any = t('guard.any');
   return (

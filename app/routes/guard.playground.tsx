@@ -5,6 +5,7 @@ import { FormError } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
 import { Select, TextArea } from '~/components/guard/fields';
 import { HighlightedText, TextPanel } from '~/components/guard/guard-views';
+import { useFormat } from '~/i18n/format';
 import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
@@ -20,10 +21,11 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, { key: 'gu
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'guard:read');
   const policies = await listPolicies();
-  const options: { value: string; label: string }[] = [];
+  // The page writes the labels: the status is a word in the reader's language.
+  const options: { value: string; name: string; version: number; status: string }[] = [];
   for (const p of policies) {
     const { versions } = await getPolicy(p.id);
-    for (const v of versions) options.push({ value: `${p.id}:${v.version}`, label: `${p.name} v${v.version} (${v.status})` });
+    for (const v of versions) options.push({ value: `${p.id}:${v.version}`, name: p.name, version: v.version, status: v.status });
   }
   return json({ options });
 }
@@ -85,6 +87,7 @@ export default function GuardPlaygroundPage() {
   const result = useActionData<PlaygroundRun | { ok: false; formError: string; fieldErrors: Record<string, string[]> }>();
   const navigation = useNavigation();
   const t = useT();
+  const f = useFormat();
   const failed = result && result.ok === false ? result : null;
   const run = result && result.ok ? result : null;
   return (
@@ -105,7 +108,10 @@ export default function GuardPlaygroundPage() {
             { value: 'output', label: t('guard.pg.output') },
           ]}
         />
-        <Select name="policy" label={t('guard.pg.version')} options={[{ value: '', label: t('guard.pg.defaults') }, ...data.options]} errors={failed?.fieldErrors.policy} />
+        <Select name="policy" label={t('guard.pg.version')} options={[
+            { value: '', label: t('guard.pg.defaults') },
+            ...data.options.map((o) => ({ value: o.value, label: `${o.name} v${o.version} (${t(`guard.status.${o.status}` as MessageKey)})` })),
+          ]} errors={failed?.fieldErrors.policy} />
         <button type="submit" disabled={navigation.state === 'submitting'}>
           {t('guard.pg.run')}
         </button>
@@ -115,7 +121,7 @@ export default function GuardPlaygroundPage() {
           <h2 id="pg-results">{t('guard.pg.results')}</h2>
           <p role="status">
             <span className={run.decision === 'block' ? 'badge badge-danger' : 'badge badge-ok'}>
-              {t('guard.pg.decision', { decision: t(run.decision === 'block' ? 'guard.pg.block' : 'guard.pg.allow'), ms: run.latencyMs })}
+              {t('guard.pg.decision', { decision: t(run.decision === 'block' ? 'guard.pg.block' : 'guard.pg.allow'), ms: f.number(run.latencyMs, { max: 2 }) })}
             </span>
           </p>
           <div className="table-wrap" role="region" aria-label={t('guard.pg.results')} tabIndex={0}>
@@ -141,8 +147,8 @@ export default function GuardPlaygroundPage() {
                     <td>
                       <span className={verdictClass[r.verdict]}>{t(`guard.verdict.${r.verdict}` as MessageKey)}</span>
                     </td>
-                    <td className="num">{r.score}</td>
-                    <td className="num">{r.latencyMs}</td>
+                    <td className="num">{f.number(r.score, { min: 2, max: 2 })}</td>
+                    <td className="num">{f.number(r.latencyMs, { max: 2 })}</td>
                     <td>{r.error ?? r.found}</td>
                   </tr>
                 ))}

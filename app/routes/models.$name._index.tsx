@@ -1,6 +1,7 @@
 import { type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { formatBytes, formatParams, formatWhen, formatCount } from '~/components/models/format';
+import { formatParams } from '~/components/models/format';
+import { formatBytes, formatDateTime, formatNumber } from '~/i18n/format';
 import { StageBadge } from '~/components/models/stage-badge';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
@@ -49,7 +50,7 @@ export default function ModelPage() {
         <dd>{model.tags.join(', ') || '—'}</dd>
         <dt>{t('models.registeredBy')}</dt>
         <dd>
-          {model.createdBy}, {formatWhen(model.createdAt, locale)}
+          {model.createdBy}, {formatDateTime(model.createdAt, locale)}
         </dd>
       </dl>
       {canWrite ? (
@@ -92,10 +93,10 @@ export default function ModelPage() {
                   </td>
                   <td>{v.format}</td>
                   <td>{v.quantization}</td>
-                  <td className="num">{formatParams(v.parameterCount)}</td>
-                  <td className="num">{formatCount(v.contextLength, locale)}</td>
-                  <td className="num">{formatBytes(v.sizeBytes)}</td>
-                  <td className="nowrap">{formatWhen(v.createdAt, locale)}</td>
+                  <td className="num">{formatParams(v.parameterCount, locale)}</td>
+                  <td className="num">{formatNumber(v.contextLength, locale)}</td>
+                  <td className="num">{formatBytes(v.sizeBytes, locale)}</td>
+                  <td className="nowrap">{formatDateTime(v.createdAt, locale)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,11 +1,11 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { formatDate } from '~/components/auth/format';
 import { FormError, Notice } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
 import { EvaluationChart } from '~/components/models/evaluation-chart';
 import { Select, TextArea } from '~/components/models/fields';
-import { formatBytes, formatParams, formatWhen, formatCount } from '~/components/models/format';
+import { formatParams } from '~/components/models/format';
+import { formatBytes, formatDate, formatDateTime, formatNumber } from '~/i18n/format';
 import { StageBadge } from '~/components/models/stage-badge';
 import type { MessageKey } from '~/i18n/messages';
 import { useLocale, useT } from '~/i18n/use-t';
@@ -119,11 +119,11 @@ export default function VersionPage() {
         <dt>{t('models.version.quantization')}</dt>
         <dd>{v.quantization}</dd>
         <dt>{t('models.version.parameters')}</dt>
-        <dd>{formatParams(v.parameterCount)}</dd>
+        <dd>{formatParams(v.parameterCount, locale)}</dd>
         <dt>{t('models.version.context')}</dt>
-        <dd>{formatCount(v.contextLength, locale)}</dd>
+        <dd>{formatNumber(v.contextLength, locale)}</dd>
         <dt>{t('models.version.size')}</dt>
-        <dd>{formatBytes(v.sizeBytes)}</dd>
+        <dd>{formatBytes(v.sizeBytes, locale)}</dd>
         <dt>{t('models.version.sha256')}</dt>
         <dd>
           <code>{v.sha256}</code>
@@ -132,7 +132,7 @@ export default function VersionPage() {
         <dd>{v.datasets.join(', ') || '—'}</dd>
         <dt>{t('models.version.registered')}</dt>
         <dd>
-          {v.createdBy}, {formatWhen(v.createdAt, locale)}
+          {v.createdBy}, {formatDateTime(v.createdAt, locale)}
         </dd>
       </dl>
 
@@ -167,7 +167,7 @@ export default function VersionPage() {
           <Form method="post" className="stack">
             <CsrfInput />
             <input type="hidden" name="intent" value="request-promotion" />
-            <TextArea name="reason" label={t('models.promotion.reason')} hint={t('models.promotion.hint')} rows={2} errors={fe.reason} idPrefix="promotion-" />
+            <TextArea name="reason" label={t('models.promotion.reason')} hint={t('models.promotion.hint', { operator: t('auth.role.operator'), admin: t('auth.role.admin') })} rows={2} errors={fe.reason} idPrefix="promotion-" />
             <button type="submit" disabled={busy}>
               {t('models.promotion.request')}
             </button>
@@ -187,8 +187,8 @@ export default function VersionPage() {
           <ul>
             {data.promotions.map((p) => (
               <li key={p.id}>
-                {t(`models.promotion.status.${p.status}` as MessageKey)} — {t('models.promotion.requestedBy', { name: p.requestedBy, time: formatWhen(p.requestedAt, locale) })}
-                {p.decidedBy ? `; ${t('models.promotion.decidedBy', { name: p.decidedBy, time: formatWhen(p.decidedAt, locale) })}` : ''}
+                {t(`models.promotion.status.${p.status}` as MessageKey)} — {t('models.promotion.requestedBy', { name: p.requestedBy, time: formatDateTime(p.requestedAt, locale) })}
+                {p.decidedBy ? `; ${t('models.promotion.decidedBy', { name: p.decidedBy, time: formatDateTime(p.decidedAt, locale) })}` : ''}
                 {p.note ? ` (${p.note})` : ''}
               </li>
             ))}
@@ -216,7 +216,7 @@ export default function VersionPage() {
               {data.evaluations.map((e) => (
                 <tr key={e.id}>
                   <td>{e.metric}</td>
-                  <td className="num">{e.value}</td>
+                  <td className="num">{formatNumber(e.value, locale)}</td>
                   <td>{e.dataset}</td>
                   <td className="nowrap">{formatDate(e.date, locale)}</td>
                 </tr>

@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { createColumnHelper } from '@tanstack/react-table';
 import { DataTable } from '~/components/data-table';
 import { StageBadge } from '~/components/models/stage-badge';
-import { formatWhen } from '~/components/models/format';
+import { formatDateTime } from '~/i18n/format';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
@@ -74,7 +74,7 @@ export default function ModelsPage() {
       id: 'updated',
       header: t('models.updated'),
       meta: { className: 'nowrap' },
-      cell: (c) => formatWhen(c.getValue(), locale),
+      cell: (c) => formatDateTime(c.getValue(), locale),
     }),
   ];
   return (

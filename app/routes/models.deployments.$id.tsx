@@ -1,13 +1,13 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
 import { useEffect } from 'react';
-import { Field, FormError, Notice } from '~/components/auth/field';
+import { Field, FormError, Notice, useMessage } from '~/components/auth/field';
 import { EventsTable } from '~/components/cluster/events-table';
 import { CsrfInput } from '~/components/csrf-input';
 import { Select } from '~/components/models/fields';
 import { PlacementReport, type PlacementReportData } from '~/components/models/placement-report';
 import type { MessageKey } from '~/i18n/messages';
-import { formatWhen } from '~/components/models/format';
+import { formatDateTime, useFormat } from '~/i18n/format';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
@@ -35,10 +35,38 @@ export const handle = { permission: 'models:read', actionPermission: 'models:wri
 
 export const meta: MetaFunction<typeof loader> = ({ matches, data }) => pageTitle(matches, data && `${data.deployment.namespace}/${data.deployment.name}`, { key: 'models.title' });
 
-/** A rollout's diff as lines: "replicas: 2 → 3" ("—" where unset); version ids by name only (the versions column has their labels). */
-function changeList(changes: Record<string, [unknown, unknown]>): string[] {
-  const show = (v: unknown) => (v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(' ') : String(v));
-  return Object.entries(changes).map(([k, [before, after]]) => (k.endsWith('VersionId') ? k : `${k}: ${show(before)} → ${show(after)}`));
+/** The catalog label of each field a rollout's diff names (`settings.<name>` for engine settings). */
+const changeLabels: Record<string, MessageKey> = {
+  name: 'models.deployment.name',
+  namespace: 'models.deployment.namespace',
+  engine: 'models.deployment.engine',
+  replicas: 'models.deployment.replicas',
+  gpusPerReplica: 'models.deploy.gpus',
+  gpuProduct: 'models.deploy.product',
+  pool: 'models.deploy.pool',
+  cpu: 'models.deploy.cpu',
+  memory: 'models.deploy.memory',
+  stableVersionId: 'models.deployment.stable',
+  canaryVersionId: 'models.deployment.canary',
+  canaryWeight: 'models.canary.weight',
+  canaryReplicas: 'models.canary.replicas',
+  'settings.tensorParallelSize': 'models.deploy.tp',
+  'settings.maxModelLen': 'models.deploy.maxLen',
+  'settings.gpuMemoryUtilization': 'models.deploy.gpuMem',
+  'settings.extraArgs': 'models.deploy.extraArgs',
+};
+
+type ChangeValue = string | number | null;
+
+/** A rollout's diff, field by field, with version ids as their labels (null where unset). */
+function changeList(changes: Record<string, [unknown, unknown]>, labelOf: Map<string, string>): Array<{ field: string; before: ChangeValue; after: ChangeValue }> {
+  const value = (field: string, v: unknown): ChangeValue => {
+    if (v === null || v === undefined) return null;
+    if (field.endsWith('VersionId')) return labelOf.get(String(v)) ?? String(v);
+    if (Array.isArray(v)) return v.join(' ');
+    return typeof v === 'number' ? v : String(v);
+  };
+  return Object.entries(changes).map(([field, [before, after]]) => ({ field, before: value(field, before), after: value(field, after) }));
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -52,8 +80,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       deployment: { ...deploymentJson({ ...d, stableLabel: labelOf.get(d.stableVersionId) ?? null, canaryLabel: d.canaryVersionId ? (labelOf.get(d.canaryVersionId) ?? null) : null }), previousLabel: d.previousVersionId ? (labelOf.get(d.previousVersionId) ?? null) : null },
       progress,
       objects: objects.map((o) => ({ kind: o.kind, name: o.name, applied: o.appliedGeneration === o.generation, deleting: Boolean(o.deletionRequestedAt), error: o.lastError, drift: o.driftDescription })),
-      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes), job: r.job })),
-      canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: `${v.label} (${v.stage})` })),
+      rollouts: rollouts.map((r) => ({ id: r.id, revision: r.revision, kind: r.kind, from: r.fromLabel, to: r.toLabel, weight: r.canaryWeight, reason: r.reason, actor: r.actorName, at: r.createdAt.toISOString(), changes: changeList(r.changes, labelOf), job: r.job })),
+      canaryCandidates: versions.filter((v) => (v.stage === 'staging' || v.stage === 'production') && v.id !== d.stableVersionId).map((v) => ({ value: v.id, label: v.label, stage: v.stage })),
       manifests: d.removedAt ? '' : await deploymentManifestsYaml(d),
       canWrite: Boolean(user?.permissions.includes('models:write')),
     });
@@ -109,6 +137,8 @@ export default function DeploymentPage() {
   const revalidator = useRevalidator();
   const t = useT();
   const locale = useLocale();
+  const f = useFormat();
+  const show = (v: ChangeValue) => (v === null ? '—' : typeof v === 'number' ? f.number(v) : v);
   const d = data.deployment;
   const p = data.progress;
   const busy = navigation.state === 'submitting';
@@ -237,7 +267,7 @@ export default function DeploymentPage() {
               {p.pods.map((pod) => (
                 <tr key={pod.name}>
                   <td>{pod.name}</td>
-                  <td>{pod.track}</td>
+                  <td>{pod.track === 'stable' || pod.track === 'canary' ? t(`models.progress.track.${pod.track}`) : (pod.track ?? '—')}</td>
                   <td>{pod.version}</td>
                   <td>{pod.node ?? '—'}</td>
                   <td>{pod.phase}</td>
@@ -290,7 +320,7 @@ export default function DeploymentPage() {
               <CsrfInput />
               <input type="hidden" name="intent" value="canary-start" />
               <h3>{t('models.canary.start')}</h3>
-              <Select name="versionId" idPrefix="canary-" label={t('models.deploy.version')} options={data.canaryCandidates} errors={fe.versionId} />
+              <Select name="versionId" idPrefix="canary-" label={t('models.deploy.version')} options={data.canaryCandidates.map((c) => ({ value: c.value, label: `${c.label} (${t(`models.stage.${c.stage}` as MessageKey)})` }))} errors={fe.versionId} />
               <Field name="weight" idPrefix="canary-" label={t('models.canary.weight')} type="number" defaultValue="10" errors={fe.weight} />
               <Field name="replicas" idPrefix="canary-" label={t('models.canary.replicas')} type="number" defaultValue="1" errors={fe.replicas} />
               <Field name="reason" idPrefix="canary-" label={t('models.rollout.reason')} errors={fe.reason} />
@@ -340,7 +370,7 @@ export default function DeploymentPage() {
           <tbody>
             {data.rollouts.map((r) => (
               <tr key={r.id}>
-                <td className="nowrap">{formatWhen(r.at, locale)}</td>
+                <td className="nowrap">{formatDateTime(r.at, locale)}</td>
                 <td>{r.actor}</td>
                 <td>{t(`models.rollout.kind.${r.kind}` as MessageKey, { weight: r.weight })}</td>
                 <td>{[r.from, r.to].filter(Boolean).join(' → ')}</td>
@@ -349,7 +379,9 @@ export default function DeploymentPage() {
                   {r.changes.length > 0 ? (
                     <ul className="plain">
                       {r.changes.map((c) => (
-                        <li key={c}>{c}</li>
+                        <li key={c.field}>
+                          {changeLabels[c.field] ? t(changeLabels[c.field]!) : c.field}: {show(c.before)} → {show(c.after)}
+                        </li>
                       ))}
                     </ul>
                   ) : null}
@@ -390,6 +422,8 @@ type JobState = { state: string; progress: { done: number; total: number; messag
 /** How the job following a rollout stands: a progress bar while it runs, then how it ended. */
 function RolloutOutcome({ job, revision }: { job: JobState; revision: number }) {
   const t = useT();
+  // The job's progress note is a message key ("n of m replicas ready") or a Kubernetes failure text.
+  const message = useMessage();
   if (!job) return <>—</>;
   const result = (job.result ?? {}) as { outcome?: string; byRevision?: number };
   switch (job.state) {
@@ -400,7 +434,7 @@ function RolloutOutcome({ job, revision }: { job: JobState; revision: number }) 
         <>
           {t('models.rollout.outcome.running')}{' '}
           {job.progress ? <progress value={job.progress.done} max={job.progress.total} aria-label={t('models.rollout.outcome.progress', { revision })} /> : null}
-          {job.progress?.message ? <span className="hint"> {job.progress.message}</span> : null}
+          {job.progress?.message ? <span className="hint"> {message(job.progress.message)}</span> : null}
         </>
       );
     case 'succeeded':

@@ -3,6 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { DaysLeft, RequestStateBadge } from '~/components/privacy/badges';
 import { DeadlineChart } from '~/components/privacy/deadline-chart';
 import { PrivacyNav } from '~/components/privacy/privacy-nav';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
@@ -23,6 +24,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export default function PrivacyDashboard() {
   const t = useT();
+  const f = useFormat();
   const data = useLoaderData<typeof loader>();
   return (
     <>
@@ -67,7 +69,7 @@ export default function PrivacyDashboard() {
                   <td>
                     <RequestStateBadge state={r.state} />
                   </td>
-                  <td className="nowrap">{r.effectiveDueOn}</td>
+                  <td className="nowrap"><time dateTime={r.effectiveDueOn}>{f.date(r.effectiveDueOn)}</time></td>
                   <td>
                     <DaysLeft days={r.daysLeft} />
                   </td>

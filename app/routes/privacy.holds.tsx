@@ -6,6 +6,7 @@ import { CsrfInput } from '~/components/csrf-input';
 import { SelectField, TextAreaField } from '~/components/privacy/fields';
 import { PrivacyNav } from '~/components/privacy/privacy-nav';
 import type { MessageKey } from '~/i18n/messages';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
@@ -52,6 +53,7 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function HoldsPage() {
   const t = useT();
+  const f = useFormat();
   const data = useLoaderData<typeof loader>();
   const result = useActionData<{ ok: true } | { ok: false; formError: string; fieldErrors: Record<string, string[]> }>();
   const busy = useNavigation().state === 'submitting';
@@ -87,7 +89,7 @@ export default function HoldsPage() {
                   <td>{h.storeName ?? t('privacy.holds.anyStore')}</td>
                   <td>{h.category ?? '—'}</td>
                   <td>{h.description}</td>
-                  <td className="nowrap">{h.expiresOn ?? '—'}</td>
+                  <td className="nowrap">{h.expiresOn ? <time dateTime={h.expiresOn}>{f.date(h.expiresOn)}</time> : '—'}</td>
                   <td>
                     {h.releasedAt ? (
                       <span className="muted">{t('privacy.holds.released')}</span>

@@ -3,12 +3,13 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect, useState } from 'react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import { CsrfInput } from '~/components/csrf-input';
 import { DaysLeft, RequestStateBadge } from '~/components/privacy/badges';
 import { SelectField, TextAreaField } from '~/components/privacy/fields';
 import { PrivacyNav } from '~/components/privacy/privacy-nav';
 import type { MessageKey } from '~/i18n/messages';
+import { useFormat } from '~/i18n/format';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
@@ -154,6 +155,7 @@ type Result = { ok: true; done: string } | { ok: false; formError: string; field
 
 export default function ErasureRequestPage() {
   const t = useT();
+  const f = useFormat();
   const locale = useLocale();
   const data = useLoaderData<typeof loader>();
   const result = useActionData<Result>();
@@ -195,16 +197,16 @@ export default function ErasureRequestPage() {
             <RequestStateBadge state={r.state} />
           </dd>
           <dt>{t('privacy.field.receivedOn')}</dt>
-          <dd>{r.receivedOn}</dd>
+          <dd>{f.date(r.receivedOn)}</dd>
           <dt>{t('privacy.field.dueOn')}</dt>
           <dd>
-            {data.effectiveDueOn} <DaysLeft days={data.daysLeft} />
+            {f.date(data.effectiveDueOn)} <DaysLeft days={data.daysLeft} />
           </dd>
           {r.extendedDueOn ? (
             <>
               <dt>{t('privacy.request.extension')}</dt>
               <dd>
-                {t('privacy.field.dueOn')} {r.dueOn} → {r.extendedDueOn}; {t('privacy.request.extensionReason')}: {r.extensionReason}; {t('privacy.request.extensionNotice')} {r.extensionNoticeOn}
+                {t('privacy.field.dueOn')} {f.date(r.dueOn)} → {f.date(r.extendedDueOn)}; {t('privacy.request.extensionReason')}: {r.extensionReason}; {t('privacy.request.extensionNotice')} {f.date(r.extensionNoticeOn)}
               </dd>
             </>
           ) : null}

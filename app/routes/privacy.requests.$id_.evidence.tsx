@@ -1,7 +1,8 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import type { MessageKey } from '~/i18n/messages';
+import { useFormat } from '~/i18n/format';
 import { useLocale, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
@@ -24,6 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export default function EvidencePage() {
   const t = useT();
+  const f = useFormat();
   const locale = useLocale();
   const { id, reference, signed, check } = useLoaderData<typeof loader>();
   if (!signed) {
@@ -56,9 +58,9 @@ export default function EvidencePage() {
         <dt>{t('privacy.field.state')}</dt>
         <dd>{t(`privacy.state.${e.outcome}` as MessageKey)}</dd>
         <dt>{t('privacy.field.receivedOn')}</dt>
-        <dd>{e.request.receivedOn}</dd>
+        <dd>{f.date(e.request.receivedOn)}</dd>
         <dt>{t('privacy.field.dueOn')}</dt>
-        <dd>{e.request.extendedDueOn ? `${e.request.dueOn} → ${e.request.extendedDueOn} (${e.request.extensionReason ?? ''})` : e.request.dueOn}</dd>
+        <dd>{e.request.extendedDueOn ? `${f.date(e.request.dueOn)} → ${f.date(e.request.extendedDueOn)} (${e.request.extensionReason ?? ''})` : f.date(e.request.dueOn)}</dd>
         <dt>{t('privacy.evidence.completedAt')}</dt>
         <dd>{formatDateTime(e.completedAt, locale)}</dd>
         <dt>{t('privacy.request.verification')}</dt>

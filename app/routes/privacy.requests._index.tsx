@@ -5,6 +5,7 @@ import { DataTable } from '~/components/data-table';
 import { DaysLeft, RequestStateBadge } from '~/components/privacy/badges';
 import { PrivacyNav } from '~/components/privacy/privacy-nav';
 import type { MessageKey } from '~/i18n/messages';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { loaderWork } from '~/utils/errors.server';
@@ -42,12 +43,13 @@ const column = createColumnHelper<Row>();
 
 export default function ErasureRequests() {
   const t = useT();
+  const f = useFormat();
   const data = useLoaderData<typeof loader>();
   const columns = [
     column.accessor('reference', { id: 'reference', header: t('privacy.field.reference'), cell: (c) => <Link to={`/privacy/requests/${c.row.original.id}`}>{c.getValue()}</Link> }),
     column.accessor('state', { id: 'state', header: t('privacy.field.state'), cell: (c) => <RequestStateBadge state={c.getValue()} /> }),
-    column.accessor('receivedOn', { id: 'receivedOn', header: t('privacy.field.receivedOn'), meta: { className: 'nowrap' } }),
-    column.accessor('effectiveDueOn', { id: 'dueOn', header: t('privacy.field.dueOn'), meta: { className: 'nowrap' } }),
+    column.accessor('receivedOn', { id: 'receivedOn', header: t('privacy.field.receivedOn'), meta: { className: 'nowrap' }, cell: (c) => <time dateTime={c.getValue()}>{f.date(c.getValue())}</time> }),
+    column.accessor('effectiveDueOn', { id: 'dueOn', header: t('privacy.field.dueOn'), meta: { className: 'nowrap' }, cell: (c) => <time dateTime={c.getValue()}>{f.date(c.getValue())}</time> }),
     column.accessor('daysLeft', { id: 'daysLeft', header: t('privacy.field.daysLeft'), cell: (c) => <DaysLeft days={c.getValue()} /> }),
     column.accessor('channel', { id: 'channel', header: t('privacy.field.channel'), cell: (c) => t(`privacy.channel.${c.getValue()}` as MessageKey) }),
     column.accessor('identifierKinds', { id: 'identifierKinds', header: t('privacy.field.identifiers'), cell: (c) => c.getValue().map((k) => t(`privacy.kind.${k}` as MessageKey)).join(', ') }),

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import { CsrfInput } from '~/components/csrf-input';
 import { SelectField } from '~/components/privacy/fields';
 import { PrivacyNav } from '~/components/privacy/privacy-nav';

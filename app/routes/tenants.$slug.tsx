@@ -5,7 +5,8 @@ import { Field, FormError, Notice } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
 import { SelectField, TextAreaField, UsageMeter } from '~/components/tenants/fields';
-import { useT } from '~/i18n/use-t';
+import { useFormat } from '~/i18n/format';
+import { type Translate, useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readCluster } from '~/utils/cluster.server';
 import { formAction, loaderWork } from '~/utils/errors.server';
@@ -83,11 +84,22 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 type ActionResult = { ok: true; intent: string } | { ok: false; formError: string; fieldErrors: Record<string, string[]> };
 
+/** A quota resource name in words ("requests.memory" → "Memory"); unknown names as they are. */
+function resourceLabel(t: Translate, resource: string): string {
+  if (resource === 'requests.nvidia.com/gpu') return t('tenants.resource.gpu');
+  if (resource.startsWith('requests.nvidia.com/mig-')) return t('tenants.resource.mig', { profile: resource.slice('requests.nvidia.com/mig-'.length) });
+  if (resource === 'requests.cpu') return t('tenants.resource.cpu');
+  if (resource === 'requests.memory') return t('tenants.resource.memory');
+  if (resource === 'pods') return t('tenants.resource.pods');
+  return resource;
+}
+
 export default function TenantPage() {
   const { tenant, models, objects, usage, usageError, canWrite, litellmBudget } = useLoaderData<typeof loader>();
   const result = useActionData<ActionResult>();
   const navigation = useNavigation();
   const t = useT();
+  const f = useFormat();
   const busy = navigation.state === 'submitting';
   const errors = result && !result.ok ? result.fieldErrors : {};
   const formError = result && !result.ok && Object.keys(result.fieldErrors).length === 0 ? result.formError : null;
@@ -122,9 +134,9 @@ export default function TenantPage() {
                 : litellmBudget.maxBudget === null
                   ? t('tenants.limits.litellmBudgetNone')
                   : t('tenants.limits.litellmBudgetValue', {
-                      max: litellmBudget.maxBudget,
+                      max: f.number(litellmBudget.maxBudget, { max: 2 }),
                       period: tenant.budgetPeriod === 'day' ? t('tenants.limits.periodNoun.day') : t('tenants.limits.periodNoun.month'),
-                      soft: litellmBudget.softBudget === null ? t('tenants.limits.litellmSoftNone') : `${litellmBudget.softBudget} USD`,
+                      soft: litellmBudget.softBudget === null ? t('tenants.limits.litellmSoftNone') : `${f.number(litellmBudget.softBudget, { max: 2 })} USD`,
                     })}
             </dd>
           </dl>
@@ -136,14 +148,14 @@ export default function TenantPage() {
             <dl className="facts">
               {usage.resources.map((r) => (
                 <div key={r.resource} style={{ display: 'contents' }}>
-                  <dt><code>{r.resource}</code></dt>
-                  <dd><UsageMeter used={Math.round(r.used * 100) / 100} limit={r.hard === null ? null : Math.round(r.hard * 100) / 100} /></dd>
+                  <dt title={r.resource}>{resourceLabel(t, r.resource)}</dt>
+                  <dd><UsageMeter used={r.used} limit={r.hard} resource={r.resource} /></dd>
                 </div>
               ))}
               <dt>{t('tenants.tokens')}</dt>
               <dd>
                 {usage.tokens.used === null
-                  ? t('tenants.tokensUnknown', { budget: usage.tokens.budget ?? '—' })
+                  ? t('tenants.tokensUnknown', { budget: usage.tokens.budget === null ? '—' : f.number(usage.tokens.budget) })
                   : <UsageMeter used={usage.tokens.used} limit={usage.tokens.budget} />}
                 {usage.tokens.alert ? <span className="badge badge-warn">{t('tenants.alert')}</span> : null}
               </dd>

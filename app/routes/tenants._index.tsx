@@ -3,8 +3,9 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { z } from 'zod';
 import { Field, FormError, Notice } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
-import { LiteLlmPanel, formatUtc } from '~/components/tenants/litellm-sync';
+import { LiteLlmPanel } from '~/components/tenants/litellm-sync';
 import { TextAreaField, UsageMeter } from '~/components/tenants/fields';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 import { requirePermission } from '~/utils/auth.server';
 import { readCluster } from '~/utils/cluster.server';
@@ -88,6 +89,7 @@ export default function TenantsPage() {
   const result = useActionData<ActionResult>();
   const navigation = useNavigation();
   const t = useT();
+  const f = useFormat();
   const synced = result?.ok ? result : null;
   const failed = result && !result.ok ? result : null;
   const syncError = failed?.intent === 'litellm-sync' ? (failed.formError ?? null) : null;
@@ -99,7 +101,7 @@ export default function TenantsPage() {
       <h1>{t('tenants.title')}</h1>
       <p className="muted">
         {data.gateway
-          ? t('tenants.gatewayVersion', { version: data.gateway.version, time: data.gateway.publishedAt })
+          ? t('tenants.gatewayVersion', { version: data.gateway.version, time: f.dateTime(data.gateway.publishedAt) })
           : t('tenants.gatewayNone')}
       </p>
       {synced ? (
@@ -107,7 +109,7 @@ export default function TenantsPage() {
           {synced.created
             ? t('tenants.litellm.queuedNotice', { version: synced.version })
             : synced.runAt
-              ? t('tenants.litellm.alreadyQueuedAt', { version: synced.version, time: formatUtc(synced.runAt) })
+              ? t('tenants.litellm.alreadyQueuedAt', { version: synced.version, time: f.dateTime(synced.runAt, { seconds: true }) })
               : t('tenants.litellm.alreadyQueued', { version: synced.version })}
         </Notice>
       ) : null}
@@ -149,7 +151,7 @@ export default function TenantsPage() {
                   <td>
                     {row.tokens
                       ? row.tokens.used === null
-                        ? t('tenants.tokensUnknown', { budget: row.tokens.budget ?? '—' })
+                        ? t('tenants.tokensUnknown', { budget: row.tokens.budget === null ? '—' : f.number(row.tokens.budget) })
                         : <UsageMeter used={row.tokens.used} limit={row.tokens.budget} />
                       : '—'}
                   </td>

@@ -150,6 +150,10 @@ export const modelMessages = {
   statusApproved: 'models.error.word.approved',
   statusRejected: 'models.error.word.rejected',
   statusCancelled: 'models.error.word.cancelled',
+  // Rollout job progress (shown on the deployment page in the reader's language).
+  progressReplicasReady: 'models.rollout.progress.replicasReady',
+  progressAllReady: 'models.rollout.progress.allReady',
+  progressObjectsDeleting: 'models.rollout.progress.objectsDeleting',
 } as const;
 
 export type ModelMessageKey = (typeof modelMessages)[keyof typeof modelMessages];

@@ -5,6 +5,7 @@ import { getDb } from '../../db/client';
 import { modelDeployments, modelRollouts } from '../../db/schema/models';
 import { type JobView, PermanentJobError, defineJobType, listJobs } from '../jobs';
 import { listDesired } from '../kube';
+import { modelMessages, msg } from './messages';
 import { deploymentProgress } from './progress';
 
 /** The jobs' owner type: one job follows one rollout record. */
@@ -54,16 +55,16 @@ export const rolloutJob = defineJobType<{ rolloutId: string; deploymentId: strin
       const rows = await listDesired(db, { owner: { context: 'models', id: d.id } });
       if (d.removedAt) {
         if (rows.length === 0) return { outcome: 'removed' };
-        await ctx.setProgress(0, 1, `${rows.length} objects still being deleted`);
+        await ctx.setProgress(0, 1, msg(modelMessages.progressObjectsDeleting, { n: rows.length }));
       } else {
         const p = await deploymentProgress(d, rows);
         const total = p.tracks.reduce((n, t) => n + t.desired, 0);
         if (p.ready) {
-          await ctx.setProgress(total, total, 'ready');
+          await ctx.setProgress(total, total, modelMessages.progressAllReady);
           return { outcome: 'ready', replicas: total };
         }
         const done = p.tracks.reduce((n, t) => n + (t.done ? t.desired : Math.min(t.desired, t.updated, t.available)), 0);
-        await ctx.setProgress(done, Math.max(total, 1), p.failures[0] ?? p.clusterError ?? `${done} of ${total} replicas ready`);
+        await ctx.setProgress(done, Math.max(total, 1), p.failures[0] ?? p.clusterError ?? msg(modelMessages.progressReplicasReady, { done, total }));
         const stuck = p.tracks.flatMap((t) => t.conditions.filter((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded'));
         if (stuck.length > 0) throw new PermanentJobError(p.failures.join('\n'));
         if (Date.now() - rollout.createdAt.getTime() > settings.deadlineMs) {

@@ -175,8 +175,9 @@ describe.skipIf(skipBrowserSuites())('models: register, approve, roll out, canar
     expect(await bob.locator('dl.facts').innerText()).toMatch(/3 × 1 GPU/);
     const changed = await bob.getByRole('region', { name: t('models.rollout.history') }).innerText();
     expect(changed).toContain(t('models.rollout.kind.update'));
-    expect(changed).toContain('replicas: 2 → 3');
-    expect(changed).toContain('settings.maxModelLen: — → 16384');
+    // Fields by their labels, numbers with the reader's grouping.
+    expect(changed).toContain(`${t('models.deployment.replicas')}: 2 → 3`);
+    expect(changed).toContain(`${t('models.deploy.maxLen')}: — → 16,384`);
     expect(changed).toContain('longer prompts from the RAG team');
     // The job following the change records that it became ready.
     await bob.getByRole('region', { name: t('models.rollout.history') }).locator('tbody tr').first().getByText(t('models.rollout.outcome.ready'), { exact: true }).waitFor();

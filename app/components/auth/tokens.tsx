@@ -6,7 +6,7 @@ import { CsrfInput } from '~/components/csrf-input';
 import { useLocale, useT } from '~/i18n/use-t';
 import type { MessageKey } from '~/i18n/messages';
 import { Field, FieldErrors, Notice } from './field';
-import { formatDateTime } from './format';
+import { formatDateTime } from '~/i18n/format';
 
 /** A token as loaders send it to the page (dates as ISO strings; never the secret). */
 export interface TokenRow {

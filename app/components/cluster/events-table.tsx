@@ -1,5 +1,5 @@
 import { useLocale, useT } from '~/i18n/use-t';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 
 export interface EventRow {
   namespace: string;

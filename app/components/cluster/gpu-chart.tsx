@@ -1,4 +1,5 @@
 import { ChartFrame, categoryAxis } from '~/components/chart-frame';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 
 export interface ProductBar {
@@ -10,6 +11,7 @@ export interface ProductBar {
 /** Allocated and free GPUs per product as stacked bars; the same numbers are in the table. */
 export function GpuProductChart({ data }: { data: ProductBar[] }) {
   const t = useT();
+  const f = useFormat();
   if (data.length === 0) return null;
   return (
     <ChartFrame
@@ -18,7 +20,7 @@ export function GpuProductChart({ data }: { data: ProductBar[] }) {
       draw={(R, width) => (
         <R.BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
           <R.CartesianGrid strokeDasharray="3 3" horizontal={false} />
-          <R.XAxis type="number" allowDecimals={false} />
+          <R.XAxis type="number" allowDecimals={false} tickFormatter={(n: number) => f.number(n)} />
           <R.YAxis type="category" dataKey="product" {...categoryAxis(width, 200, /^NVIDIA-/)} />
           <R.Tooltip />
           <R.Legend />

@@ -1,6 +1,6 @@
 import { Form, useNavigation, useRevalidator } from '@remix-run/react';
 import { useEffect } from 'react';
-import { formatDateTime } from '~/components/auth/format';
+import { formatDateTime } from '~/i18n/format';
 import { CsrfInput } from '~/components/csrf-input';
 import type { MessageKey } from '~/i18n/messages';
 import { useLocale, useT } from '~/i18n/use-t';

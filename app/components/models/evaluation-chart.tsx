@@ -1,4 +1,5 @@
 import { ChartFrame } from '~/components/chart-frame';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 
 export interface EvaluationPoint {
@@ -13,6 +14,7 @@ const palette = ['#123c5a', '#b4541a', '#2f7d4a', '#7a3e9d', '#8a6d00', '#0f6f7a
 /** Evaluation results over time, one line per metric; the same numbers are in the table below it. */
 export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
   const t = useT();
+  const f = useFormat();
   if (points.length === 0) return null;
   const metrics = [...new Set(points.map((p) => `${p.metric} (${p.dataset})`))];
   const dates = [...new Set(points.map((p) => p.date))].sort();
@@ -28,9 +30,9 @@ export function EvaluationChart({ points }: { points: EvaluationPoint[] }) {
       draw={(R) => (
         <R.LineChart data={data} margin={{ left: 8, right: 24, top: 8 }}>
           <R.CartesianGrid strokeDasharray="3 3" />
-          <R.XAxis dataKey="date" />
-          <R.YAxis />
-          <R.Tooltip />
+          <R.XAxis dataKey="date" tickFormatter={(d: string) => f.date(d)} />
+          <R.YAxis tickFormatter={(n: number) => f.number(n)} />
+          <R.Tooltip labelFormatter={(d) => f.date(String(d))} formatter={(n) => (typeof n === 'number' ? f.number(n) : n)} />
           <R.Legend />
           {metrics.map((m, i) => (
             <R.Line key={m} type="monotone" dataKey={m} stroke={palette[i % palette.length]} connectNulls dot isAnimationActive={false} />

@@ -1,4 +1,5 @@
 import { useMessage } from '~/components/auth/field';
+import { useFormat } from '~/i18n/format';
 import type { MessageKey } from '~/i18n/messages';
 import { useT } from '~/i18n/use-t';
 
@@ -19,6 +20,7 @@ export interface PlacementReportData {
 /** The GPU memory estimate with its parts, and whether (and where) the replicas fit. */
 export function PlacementReport({ data }: { data: PlacementReportData }) {
   const t = useT();
+  const f = useFormat();
   // Reasons are the models context's message keys or the planner's sentences (shown as they are).
   const message = useMessage();
   return (
@@ -38,16 +40,16 @@ export function PlacementReport({ data }: { data: PlacementReportData }) {
             {data.estimate.parts.map((p) => (
               <tr key={p.part}>
                 <td>{t(`models.placement.part.${p.part}` as MessageKey)}</td>
-                <td className="num">{p.gib}</td>
+                <td className="num">{f.number(p.gib, { max: 1 })}</td>
                 <td>{p.explanation}</td>
               </tr>
             ))}
             <tr>
               <th scope="row">{t('models.placement.required')}</th>
               <td className="num">
-                <strong>{data.estimate.requiredGiB}</strong>
+                <strong>{f.number(data.estimate.requiredGiB, { max: 1 })}</strong>
               </td>
-              <td>{data.estimate.perGpuGiB !== null ? t('models.placement.perGpu', { gib: data.estimate.perGpuGiB }) : ''}</td>
+              <td>{data.estimate.perGpuGiB !== null ? t('models.placement.perGpu', { gib: f.number(data.estimate.perGpuGiB, { max: 1 }) }) : ''}</td>
             </tr>
           </tbody>
         </table>

@@ -1,4 +1,5 @@
 import { FieldErrors } from '~/components/auth/field';
+import { useFormat } from '~/i18n/format';
 
 interface Base {
   name: string;
@@ -56,8 +57,13 @@ export function SelectField({
   );
 }
 
-/** "used / limit" with a meter; no limit shows "used / —". */
-export function UsageMeter({ used, limit, unit = '' }: { used: number; limit: number | null; unit?: string }) {
+/**
+ * "used / limit" with a meter; no limit shows "used / —". Numbers in the reader's language;
+ * with `resource` (a quota resource name) memory reads as "64 GiB" rather than bytes.
+ */
+export function UsageMeter({ used, limit, resource }: { used: number; limit: number | null; resource?: string }) {
+  const f = useFormat();
+  const show = (n: number) => (resource ? f.quantity(resource, n) : f.number(n));
   const share = limit && limit > 0 ? Math.min(100, (used / limit) * 100) : 0;
   return (
     <span className="nowrap">
@@ -66,9 +72,7 @@ export function UsageMeter({ used, limit, unit = '' }: { used: number; limit: nu
           <span style={{ width: `${share}%` }} />
         </span>
       ) : null}
-      {used}
-      {unit} / {limit ?? '—'}
-      {limit !== null ? unit : ''}
+      {show(used)} / {limit === null ? '—' : show(limit)}
     </span>
   );
 }

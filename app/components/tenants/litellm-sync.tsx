@@ -1,6 +1,7 @@
 import { Form } from '@remix-run/react';
 import { FormError } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
+import { useFormat } from '~/i18n/format';
 import { useT } from '~/i18n/use-t';
 
 /** A LiteLLM sync job as the loader sends it (dates as ISO strings). */
@@ -27,11 +28,6 @@ export interface LiteLlmStatusJson {
   lastFinished: LiteLlmSyncJson | null;
 }
 
-/** UTC to the second, e.g. 2025-03-01 12:00:05 UTC. */
-export function formatUtc(iso: string): string {
-  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
-}
-
 /** The price per token LiteLLM's model_info wants, written out in full (5e-7 → 0.0000005). */
 function perToken(usdPerMillionTokens: number): string {
   return (usdPerMillionTokens / 1e6).toFixed(12).replace(/0+$/, '').replace(/\.$/, '');
@@ -47,6 +43,7 @@ const stateBadge: Record<LiteLlmSyncJson['state'], string> = {
 
 function SyncFacts({ job, title }: { job: LiteLlmSyncJson; title: string }) {
   const t = useT();
+  const f = useFormat();
   return (
     <div className="card">
       <h3>{title}</h3>
@@ -60,17 +57,17 @@ function SyncFacts({ job, title }: { job: LiteLlmSyncJson; title: string }) {
         <dt>{t('tenants.litellm.requestedBy')}</dt>
         <dd>{job.createdBy}</dd>
         <dt>{t('tenants.litellm.queuedAt')}</dt>
-        <dd><time dateTime={job.createdAt}>{formatUtc(job.createdAt)}</time></dd>
+        <dd><time dateTime={job.createdAt}>{f.dateTime(job.createdAt, { seconds: true })}</time></dd>
         {job.state === 'queued' && job.attempts > 0 ? (
           <>
             <dt>{t('tenants.litellm.nextAttempt')}</dt>
-            <dd><time dateTime={job.runAt}>{formatUtc(job.runAt)}</time></dd>
+            <dd><time dateTime={job.runAt}>{f.dateTime(job.runAt, { seconds: true })}</time></dd>
           </>
         ) : null}
         {job.finishedAt ? (
           <>
             <dt>{t('tenants.litellm.finishedAt')}</dt>
-            <dd><time dateTime={job.finishedAt}>{formatUtc(job.finishedAt)}</time></dd>
+            <dd><time dateTime={job.finishedAt}>{f.dateTime(job.finishedAt, { seconds: true })}</time></dd>
           </>
         ) : null}
         <dt>{t('tenants.litellm.attempts')}</dt>
@@ -109,6 +106,7 @@ function SyncFacts({ job, title }: { job: LiteLlmSyncJson; title: string }) {
 /** The LiteLLM side of the gateway limits: the budget price, the last syncs, and "Sync to LiteLLM now". */
 export function LiteLlmPanel({ status, canSync, busy, error }: { status: LiteLlmStatusJson; canSync: boolean; busy: boolean; error: string | null }) {
   const t = useT();
+  const f = useFormat();
   return (
     <section aria-labelledby="litellm-heading">
       <h2 id="litellm-heading">{t('tenants.litellm')}</h2>
@@ -116,7 +114,7 @@ export function LiteLlmPanel({ status, canSync, busy, error }: { status: LiteLlm
       <p>
         {status.usdPerMillionTokens === null
           ? t('tenants.litellm.budgetOff')
-          : t('tenants.litellm.budgetOn', { price: status.usdPerMillionTokens, perToken: perToken(status.usdPerMillionTokens) })}
+          : t('tenants.litellm.budgetOn', { price: f.number(status.usdPerMillionTokens, { max: 6 }), perToken: perToken(status.usdPerMillionTokens) })}
       </p>
       {status.target === null ? (
         <p className="muted">{t('tenants.litellm.off')}</p>

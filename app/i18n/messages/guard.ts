@@ -107,15 +107,15 @@ export const en = {
 } as const;
 
 export const de: Record<keyof typeof en, string> = {
-  'guard.title': 'Guard-Richtlinien',
-  'guard.caption': 'Guard-Richtlinien',
+  'guard.title': 'Schutzrichtlinien',
+  'guard.caption': 'Schutzrichtlinien',
   'guard.name': 'Name',
   'guard.nameHint': 'Kleinbuchstaben, Ziffern und Bindestriche; benennt die veröffentlichten ConfigMaps und ist unveränderlich.',
   'guard.description': 'Beschreibung',
   'guard.latest': 'Neueste Version',
   'guard.published': 'Veröffentlichte Version',
   'guard.none': '—',
-  'guard.empty': 'Noch keine Guard-Richtlinien.',
+  'guard.empty': 'Noch keine Schutzrichtlinien.',
   'guard.new': 'Neue Richtlinie',
   'guard.create': 'Richtlinie anlegen',
   'guard.playground': 'Testumgebung',
