@@ -35,6 +35,7 @@ import { QUOTA_NAME, createTenant, namespaceOf, setTenantQuota } from '../../../
 import { auditEventsOf, createTestSession, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { inEnglish } from '../../support/messages';
+import { translateServerMessage } from '../../../app/i18n/use-t';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 
 /*
@@ -148,7 +149,7 @@ async function refusedWith(attempt: Promise<unknown>, reason: RegExp): Promise<P
   return refusal;
 }
 
-const alternativesOf = (e: PlacementError) => (e.check.outcome.checked && !e.check.outcome.result.fits ? e.check.outcome.result.alternatives.map((a) => a.description) : []);
+const alternativesOf = (e: PlacementError) => (e.check.outcome.checked && !e.check.outcome.result.fits ? e.check.outcome.result.alternatives.map((a) => translateServerMessage('en', a.description)) : []);
 
 /** The simulated kubelets: pods bound from now on stay Pending this long. */
 const holdPods = (ms: number) => getKubeRuntime()!.connection.sim!.setPodReadyDelay(ms);
@@ -367,9 +368,9 @@ describe('rollout failures in the cluster', () => {
       const viaPage = await pagePost(d, { intent: 'canary-promote' });
       expect(viaPage.status).toBe(400);
       expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-promote', placement: { fits: false } });
-      expect(viaPage.body.placement!.reasons.join(' ')).toMatch(/2 cordoned/);
+      expect(viaPage.body.placement!.reasons.map((r) => translateServerMessage('en', r)).join(' ')).toMatch(/2 cordoned/);
       expect(viaPage.body.placement!.estimate.requiredGiB).toBeGreaterThan(0);
-      expect(viaPage.body.placement!.alternatives.find((a) => a.description === 'On any GPU product')?.nodes.length).toBeGreaterThan(0);
+      expect(viaPage.body.placement!.alternatives.find((a) => translateServerMessage('en', a.description) === 'On any GPU product')?.nodes.length).toBeGreaterThan(0);
       expect(await recorded(d)).toEqual(before);
     } finally {
       for (const node of L40S_NODES) await uncordonNode(alice, node);
