@@ -230,13 +230,13 @@ describe('rollout failures in the cluster', () => {
     await setTenantQuota(alice, 'research', { gpus: '2' });
     await waitFor('quota lowered', async () => (await quotaGpus()) === '2');
     const before = await recorded(d);
-    const refusal = await refusedWith(rollbackDeployment(alice, d.id, { reason: 'v2 regresses' }), /quota allows 2 of GPUs and 2 are in use, so 0 are left; 1 replica × 1 need 1 \(1 short\)/);
+    const refusal = await refusedWith(rollbackDeployment(alice, d.id, { reason: 'v2 regresses' }), /quota allows 2 GPUs and 2 are in use, so 0 are left; 1 replica × 1 need 1 \(1 short\)/);
     expect(refusal.message).toMatch(/^The rollback to v1 \(one surge pod of 1 GPU while the stable track rolls\) does not fit: /);
     expect(alternativesOf(refusal)).toContain('Fits the cluster if the quota is raised to at least 3 GPUs (and the other quota lines allow it)');
     // The API refuses as deploy does (400 with the reasons as fieldErrors.placement).
     const viaApi = await apiPost(rollbackApi, d, 'rollback', { reason: 'v2 regresses' });
     expect(viaApi.status).toBe(400);
-    expect(viaApi.body.fieldErrors?.placement?.join(' ')).toMatch(/quota allows 2 of GPUs and 2 are in use/);
+    expect(viaApi.body.fieldErrors?.placement?.join(' ')).toMatch(/quota allows 2 GPUs and 2 are in use/);
     // With the whole check: where it would fit instead is a quota of three GPUs for the one surge pod.
     expect(viaApi.body.placement?.fits).toBe(false);
     expect(viaApi.body.placement?.alternatives.find((a) => a.quotaGpus !== null)).toMatchObject({ quotaGpus: 3, replicas: 1 });
