@@ -57,16 +57,23 @@ function formatNumber(locale: Locale, value: string): string {
 /**
  * Translates a server message (a key with optional query-form variables, see
  * parseServerMessage); plain text passes through. Variables named in `_n` are numbers, shown
- * with the reader's digit grouping; a variable that is itself a server message is translated.
+ * with the reader's digit grouping; a variable that is itself a server message is translated;
+ * variables named in `_l` (`_s`) are newline-separated messages, each translated, joined
+ * with ", " (" ").
  */
 export function translateServerMessage(locale: Locale, message: string, extra?: Record<string, string | number>): string {
   const parsed = parseServerMessage(message);
   if (!parsed) return extra ? translate(locale, message as MessageKey, extra) : message;
   const vars: Record<string, string | number> = { ...extra };
-  const numbers = new Set((parsed.vars._n ?? '').split(',').filter(Boolean));
+  const names = (v: string | undefined) => new Set((v ?? '').split(',').filter(Boolean));
+  const numbers = names(parsed.vars._n);
+  const lists = names(parsed.vars._l);
+  const sentenceLists = names(parsed.vars._s);
+  const item = (value: string) => (isMessageKey(value) ? translate(locale, value) : translateServerMessage(locale, value));
   for (const [name, value] of Object.entries(parsed.vars)) {
-    if (name === '_n') continue;
-    if (numbers.has(name)) vars[name] = formatNumber(locale, value);
+    if (name === '_n' || name === '_l' || name === '_s') continue;
+    if (lists.has(name) || sentenceLists.has(name)) vars[name] = value.split('\n').filter(Boolean).map(item).join(lists.has(name) ? ', ' : ' ');
+    else if (numbers.has(name)) vars[name] = formatNumber(locale, value);
     else if (isMessageKey(value)) vars[name] = translate(locale, value);
     else vars[name] = parseServerMessage(value) ? translateServerMessage(locale, value) : value;
   }

@@ -6,11 +6,11 @@ import { type MaintenanceResult, NodeMaintenance } from '~/components/gpu/node-m
 import { EventsTable } from '~/components/cluster/events-table';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
 import { useT } from '~/i18n/use-t';
-import { requirePermission } from '~/utils/auth.server';
+import { englishMessage, requirePermission } from '~/utils/auth.server';
 import { getNode, listEvents, readCluster } from '~/utils/cluster.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { cancelDrain, cordonNode, getNodeDrain, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, startDrain, uncordonNode } from '~/utils/gpu.server';
+import { cancelDrain, cordonNode, gpuNodeNotFound, getNodeDrain, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, startDrain, uncordonNode } from '~/utils/gpu.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read', actionPermission: 'gpu:write' };
@@ -23,7 +23,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const node = await getNode(name).catch((error: unknown) => {
     throw json({ error: error instanceof Error ? error.message : String(error) }, { status: 503 });
   });
-  if (!node) throw json({ error: `There is no node called ${name}.` }, { status: 404 });
+  if (!node) {
+    const key = gpuNodeNotFound(name);
+    throw json({ error: englishMessage(key), messageKey: key }, { status: 404 });
+  }
   const events = await readCluster(() => listEvents({ involvedObject: { kind: 'Node', name }, limit: 20 }), []);
   const podEvents = await readCluster(
     () => Promise.all(node.pods.slice(0, 10).map((p) => listEvents({ namespace: p.namespace, involvedObject: { kind: 'Pod', name: p.name }, limit: 5 }))),

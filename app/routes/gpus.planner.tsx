@@ -39,11 +39,22 @@ export async function loader({ request }: LoaderFunctionArgs) {
     result = planned.value?.result ?? null;
     error = planned.error;
   }
-  return json({ values, pools: pools.map((p) => p.name), tenants, result, error });
+  // Input the planner cannot plan with is shown next to its field, not as the answer.
+  const fieldErrors = result && !result.fits && result.fieldErrors ? plannerFieldErrors(result.fieldErrors) : null;
+  return json({ values, pools: pools.map((p) => p.name), tenants, result: fieldErrors ? null : result, fieldErrors: fieldErrors ?? {}, error });
+}
+
+/** The planner's refused request fields as the form's field names. */
+function plannerFieldErrors(errors: NonNullable<Extract<PlacementResult, { fits: false }>['fieldErrors']>): Record<string, string[]> {
+  const formField = { replicas: 'replicas', gpusPerReplica: 'gpus', gpuMemoryGiBPerReplica: 'memory', pool: 'pool', cpu: 'cpu', memory: 'ram' } as const;
+  const out: Record<string, string[]> = {};
+  for (const [field, messages] of Object.entries(errors)) if (messages?.length) out[formField[field as keyof typeof formField]] = messages;
+  return out;
 }
 
 export default function PlannerPage() {
-  const { values, pools, tenants, result, error } = useLoaderData<typeof loader>();
+  const { values, pools, tenants, result, fieldErrors, error } = useLoaderData<typeof loader>();
+  const errors: Record<string, string[] | undefined> = fieldErrors;
   const t = useT();
   return (
     <>
@@ -53,15 +64,15 @@ export default function PlannerPage() {
       <h1>{t('gpu.planner.title')}</h1>
       <p className="muted">{t('gpu.planner.intro')}</p>
       <Form method="get" className="stack">
-        <Field name="replicas" label={t('gpu.planner.replicas')} defaultValue={values.replicas || '1'} required />
-        <Field name="gpus" label={t('gpu.planner.gpus')} defaultValue={values.gpus || '1'} required />
-        <Field name="memory" label={t('gpu.planner.memory')} hint={t('gpu.planner.memoryHint')} defaultValue={values.memory} />
+        <Field name="replicas" label={t('gpu.planner.replicas')} defaultValue={values.replicas || '1'} errors={errors.replicas} required />
+        <Field name="gpus" label={t('gpu.planner.gpus')} defaultValue={values.gpus || '1'} errors={errors.gpus} required />
+        <Field name="memory" label={t('gpu.planner.memory')} hint={t('gpu.planner.memoryHint')} defaultValue={values.memory} errors={errors.memory} />
         <Field name="products" label={t('gpu.planner.products')} hint={t('gpu.planner.productsHint')} defaultValue={values.products} />
-        <SelectField name="pool" label={t('gpu.planner.pool')} defaultValue={values.pool} options={[{ value: '', label: t('gpu.planner.any') }, ...pools.map((p) => ({ value: p, label: p }))]} />
+        <SelectField name="pool" label={t('gpu.planner.pool')} defaultValue={values.pool} options={[{ value: '', label: t('gpu.planner.any') }, ...pools.map((p) => ({ value: p, label: p }))]} errors={errors.pool} />
         <SelectField name="tenant" label={t('gpu.planner.tenant')} defaultValue={values.tenant} options={[{ value: '', label: t('gpu.planner.noTenant') }, ...tenants.map((p) => ({ value: p, label: p }))]} />
         <Field name="mig" label={t('gpu.planner.mig')} hint={t('gpu.planner.migHint')} defaultValue={values.mig} />
-        <Field name="cpu" label={t('gpu.planner.cpu')} defaultValue={values.cpu} />
-        <Field name="ram" label={t('gpu.planner.ram')} defaultValue={values.ram} />
+        <Field name="cpu" label={t('gpu.planner.cpu')} defaultValue={values.cpu} errors={errors.cpu} />
+        <Field name="ram" label={t('gpu.planner.ram')} defaultValue={values.ram} errors={errors.ram} />
         <button type="submit">{t('gpu.planner.submit')}</button>
       </Form>
       {error ? <p className="alert alert-error" role="alert">{t('cluster.loadFailed', { reason: error })}</p> : null}

@@ -22,7 +22,13 @@ export {
   startDrain,
   uncordonNode,
 } from '../../server/gpu';
+import { gpuMessages, msg } from '../../server/gpu/messages';
 export type { AllocationView, DrainPreview, MigPreview, NodeDrainStatus, PlacementRequest, PlacementResult } from '../../server/gpu';
+
+/** The message key saying a node does not exist (the node page's 404). */
+export function gpuNodeNotFound(name: string): string {
+  return msg(gpuMessages.noNode, { name });
+}
 
 /** Slugs of the active tenants (for the dedication and planner forms). */
 export async function tenantSlugs(): Promise<string[]> {
@@ -32,7 +38,7 @@ export async function tenantSlugs(): Promise<string[]> {
 /** Refuses a tenant that does not exist (the gpu context keys dedications by slug and cannot check). */
 export async function requireTenantSlug(slug: unknown, field = 'tenant'): Promise<void> {
   if (typeof slug !== 'string' || !(await tenantSlugs()).includes(slug))
-    throw new InputError('Some fields need attention.', { [field]: ['Choose an active tenant.'] });
+    throw new InputError(gpuMessages.invalidInput, { [field]: [gpuMessages.chooseActiveTenant] });
 }
 
 /** Plans on the live cluster with the tenant's quota (the planner page). */

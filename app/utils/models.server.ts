@@ -132,19 +132,20 @@ export function deploymentJson(d: ModelDeployment & { modelName?: string; stable
  * A placement check as JSON: the estimate with its parts, what was checked (`request`: the
  * replicas the change adds, sized per replica) and the planner's answer; each alternative as
  * the request it would fit as (replicas, pool, GPU product; null: no restriction), the quota
- * it would need, and the planner's assignments of replicas to nodes. Reasons may be message
- * keys: pages translate them, API routes pass `englishMessage` as `text`.
+ * it would need, and the planner's assignments of replicas to nodes. Reasons, notes,
+ * alternative descriptions and the estimate's explanations are message keys: pages translate
+ * them, API routes pass `englishMessage` as `text`.
  */
 export function placementJson(check: PlacementCheck, text: (message: string) => string = (message) => message) {
   const o = check.outcome;
   const r = check.request;
   return {
-    estimate: check.estimate,
+    estimate: { ...check.estimate, parts: check.estimate.parts.map((p) => ({ ...p, explanation: text(p.explanation) })) },
     request: { replicas: r.replicas, gpusPerReplica: r.gpusPerReplica, gpuMemoryGiBPerReplica: r.gpuMemoryGiBPerReplica ?? null, pool: r.pool ?? null, gpuProduct: r.products?.[0] ?? null, tenant: r.tenant ?? null },
     fits: o.checked ? o.result.fits : false,
     checked: o.checked,
     reasons: (o.checked ? (o.result.fits ? [] : o.result.reasons) : [o.reason]).map(text),
-    notes: o.checked && o.result.fits ? o.result.notes : [],
+    notes: o.checked && o.result.fits ? o.result.notes.map(text) : [],
     assignments: o.checked && o.result.fits ? o.result.assignments : [],
     alternatives:
       o.checked && !o.result.fits
@@ -152,7 +153,7 @@ export function placementJson(check: PlacementCheck, text: (message: string) => 
             // The change replaces fields of the request; a key present with undefined lifts that restriction.
             const changed = { ...r, ...a.change };
             return {
-              description: a.description,
+              description: text(a.description),
               replicas: changed.replicas,
               gpusPerReplica: changed.gpusPerReplica,
               pool: changed.pool ?? null,

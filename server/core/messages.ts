@@ -1,18 +1,42 @@
 import type { z } from 'zod';
 
+/** A list of messages as a variable: shown comma-separated (`list`) or as sentences one after another (`sentences`). */
+export interface MessageList {
+  list?: string[];
+  sentences?: string[];
+}
+
+export type MessageVar = string | number | MessageList;
+
 /**
  * Server messages for forms and refusals are keys of the i18n catalogs (app/i18n/messages),
  * so pages show them in the reader's language and API routes in English. Variables travel in
  * query form after the key (`models.error.noModel?name=llama`); a variable whose value is a
  * key is translated too. Numbers given as numbers are listed in `_n`, so the reader's
  * language groups their digits (8,192 in English, 8.192 in German); give a number as a
- * string where it must stay as it is (a revision, a line number).
+ * string where it must stay as it is (a revision, a line number). A list of messages
+ * (`{ list }` or `{ sentences }`) travels newline-separated and is named in `_l` or `_s`:
+ * each item is translated, then joined with ", " or " ".
  */
-export function messageWithVars(key: string, vars?: Record<string, string | number>): string {
+export function messageWithVars(key: string, vars?: Record<string, MessageVar>): string {
   if (!vars || Object.keys(vars).length === 0) return key;
-  const entries = Object.entries(vars).map(([k, v]) => [k, String(v)] as [string, string]);
-  const numbers = Object.entries(vars).filter(([, v]) => typeof v === 'number').map(([k]) => k);
+  const entries: Array<[string, string]> = [];
+  const numbers: string[] = [];
+  const lists: string[] = [];
+  const sentenceLists: string[] = [];
+  for (const [k, v] of Object.entries(vars)) {
+    if (typeof v === 'object') {
+      const items = v.sentences ?? v.list ?? [];
+      entries.push([k, items.join('\n')]);
+      (v.sentences ? sentenceLists : lists).push(k);
+    } else {
+      entries.push([k, String(v)]);
+      if (typeof v === 'number') numbers.push(k);
+    }
+  }
   if (numbers.length > 0) entries.push(['_n', numbers.join(',')]);
+  if (lists.length > 0) entries.push(['_l', lists.join(',')]);
+  if (sentenceLists.length > 0) entries.push(['_s', sentenceLists.join(',')]);
   return `${key}?${new URLSearchParams(entries).toString()}`;
 }
 

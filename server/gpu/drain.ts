@@ -27,6 +27,7 @@ import {
   previewDrain,
 } from './maintenance';
 import { parseGpuInput } from './parse';
+import { gpuMessages as gm, msg } from './messages';
 
 /** A pod as server/kube returns it (this context does not import the client library). */
 type V1Pod = Parameters<typeof kubePods.isMirrorPod>[0];
@@ -292,12 +293,12 @@ export const drainJob = defineJobType<DrainPayload, DrainJobResult>(DRAIN_JOB_TY
 
 /** A checkbox (absent, "on", "true") or a JSON boolean; absent means not acknowledged. */
 const acknowledgement = z
-  .union([z.boolean(), z.enum(['true', 'on', 'false', ''])], { error: 'Tick the box, or send true or false.' })
+  .union([z.boolean(), z.enum(['true', 'on', 'false', ''])], { error: gm.tickBox })
   .optional()
   .transform((v) => v === true || v === 'true' || v === 'on');
 
 const startDrainInput = z.object({
-  confirm: z.string({ error: `Type the node's name to confirm.` }).trim(),
+  confirm: z.string({ error: gm.confirmRequired }).trim(),
   force: acknowledgement,
   deleteEmptyDirData: acknowledgement,
 });
@@ -311,9 +312,9 @@ const startDrainInput = z.object({
  */
 export async function startDrain(actor: AuditActor, node: string, input: unknown): Promise<{ jobId: string; created: boolean }> {
   const { confirm, force, deleteEmptyDirData } = parseGpuInput(startDrainInput, input);
-  if (confirm !== node) throw new InputError('Some fields need attention.', { confirm: [`Type ${node} to confirm the drain.`] });
+  if (confirm !== node) throw new InputError(gm.invalidInput, { confirm: [msg(gm.confirmDrain, { node })] });
   const objects = await getClusterObjects();
-  if (!objects.nodes.some((n) => n.metadata.name === node)) throw new NotFoundError(`There is no node called ${node}.`);
+  if (!objects.nodes.some((n) => n.metadata.name === node)) throw new NotFoundError(msg(gm.noNode, { name: node }));
   return getDb().transaction(async (tx) => {
     const job = await enqueueJob(tx, { type: drainJob, payload: { node, force, deleteEmptyDirData }, owner: { type: DRAIN_OWNER, id: node }, dedupeKey: node, actor });
     if (!job.created) {
@@ -321,7 +322,7 @@ export async function startDrain(actor: AuditActor, node: string, input: unknown
       const running = acknowledgementsOf(((await getJob(job.id, tx))?.payload ?? { node }) as DrainPayload);
       const lacking = DRAIN_ACKNOWLEDGEMENTS.filter((a) => ({ force, deleteEmptyDirData })[a] && !running[a]);
       if (lacking.length > 0) {
-        throw new ConflictError(`A drain of ${node} is already running without ${lacking.join(' and ')}. Stop it, then start the drain again with ${lacking.length === 1 ? 'that acknowledgement' : 'those acknowledgements'}.`);
+        throw new ConflictError(msg(lacking.length === 1 ? gm.drainRunningWithoutOne : gm.drainRunningWithoutMany, { node, lacking: { list: lacking } }));
       }
       return { jobId: job.id, created: false };
     }
@@ -460,6 +461,6 @@ export async function getNodeDrain(node: string): Promise<NodeDrainStatus | null
 export async function cancelDrain(actor: AuditActor, node: string): Promise<void> {
   const { jobs } = await listJobs({ type: DRAIN_JOB_TYPE, owner: { type: DRAIN_OWNER, id: node }, limit: 1 });
   const job = jobs[0];
-  if (!job || !ACTIVE.has(job.state)) throw new ConflictError(`No drain of ${node} is running.`);
+  if (!job || !ACTIVE.has(job.state)) throw new ConflictError(msg(gm.noDrainRunning, { node }));
   await cancelJob(job.id, actor);
 }

@@ -7,6 +7,7 @@ import { GPU_RESOURCE, MIG_CONFIG_LABEL, MIG_PREFIX } from './labels';
 import { MIG_LAYOUTS, deviceResources, resourcesForLayout } from './mig';
 import { parseGpuInput } from './parse';
 import { type ClusterSnapshot, type SnapshotNode, type SnapshotPod, snapshotFromObjects } from './snapshot';
+import { gpuMessages as gm, msg } from './messages';
 
 async function audited<T>(actor: AuditActor, action: string, node: string, work: () => Promise<T>, describe: (r: T) => unknown, before?: unknown): Promise<T> {
   return getDb().transaction(async (tx) => {
@@ -18,7 +19,7 @@ async function audited<T>(actor: AuditActor, action: string, node: string, work:
 
 function ensure<T>(result: { ok: true; value: T } | { ok: false; reason: string; error?: { code: number } }, node: string): T {
   if (result.ok) return result.value;
-  if (result.error?.code === 404) throw new NotFoundError(`There is no node called ${node}.`);
+  if (result.error?.code === 404) throw new NotFoundError(msg(gm.noNode, { name: node }));
   throw new ConflictError(result.reason);
 }
 
@@ -201,7 +202,7 @@ function rescheduleTarget(pod: SnapshotPod, spec: Record<string, unknown>, snaps
 export async function previewDrain(node: string): Promise<DrainPreview> {
   const objects = await getClusterObjects();
   const target = objects.nodes.find((n) => n.metadata.name === node);
-  if (!target) throw new NotFoundError(`There is no node called ${node}.`);
+  if (!target) throw new NotFoundError(msg(gm.noNode, { name: node }));
   const snapshot = snapshotFromObjects(objects.nodes, objects.pods);
   const specs = new Map<string, KubeObject>(objects.pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
   const pdbs = await listPdbs();
@@ -279,21 +280,21 @@ export interface MigPreview {
 export async function previewMigLayout(node: string, layout: string): Promise<MigPreview> {
   const objects = await getClusterObjects();
   const raw = objects.nodes.find((n) => n.metadata.name === node);
-  if (!raw) throw new NotFoundError(`There is no node called ${node}.`);
+  if (!raw) throw new NotFoundError(msg(gm.noNode, { name: node }));
   const snapshot = snapshotFromObjects([raw], objects.pods.filter((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node));
   const n = snapshot.nodes[0]!;
   const gpus = Number(n.labels['nvidia.com/gpu.count'] ?? 0);
   const problems: string[] = [];
-  if (!(layout in MIG_LAYOUTS)) problems.push(`${layout} is not a MIG layout the MIG manager knows (${Object.keys(MIG_LAYOUTS).join(', ')}).`);
-  if (n.labels['nvidia.com/mig.capable'] !== 'true') problems.push(`${n.labels['nvidia.com/gpu.product'] ?? 'This node'}'s GPUs do not support MIG.`);
+  if (!(layout in MIG_LAYOUTS)) problems.push(msg(gm.migUnknownLayout, { layout, layouts: Object.keys(MIG_LAYOUTS).join(', ') }));
+  if (n.labels['nvidia.com/mig.capable'] !== 'true') problems.push(n.labels['nvidia.com/gpu.product'] ? msg(gm.migUnsupported, { product: n.labels['nvidia.com/gpu.product'] }) : gm.migUnsupportedNode);
   if (n.labels['nvidia.com/mig.strategy'] && n.labels['nvidia.com/mig.strategy'] !== 'mixed')
-    problems.push(`The device plugin runs the ${n.labels['nvidia.com/mig.strategy']} strategy; the preview assumes mixed.`);
-  if (n.labels[MIG_CONFIG_LABEL] === layout) problems.push(`The node already has layout ${layout}.`);
+    problems.push(msg(gm.migStrategy, { strategy: n.labels['nvidia.com/mig.strategy'] }));
+  if (n.labels[MIG_CONFIG_LABEL] === layout) problems.push(msg(gm.migSameLayout, { layout }));
   const podsUsingGpus = (snapshot.pods ?? [])
     .filter((p) => Object.entries(p.requests).some(([r, v]) => v > 0 && (r === GPU_RESOURCE || r.startsWith(MIG_PREFIX))))
     .map((p) => `${p.namespace}/${p.name}`);
   if (podsUsingGpus.length > 0)
-    problems.push(`${podsUsingGpus.length} pod${podsUsingGpus.length === 1 ? '' : 's'} use the GPUs; the MIG manager reconfigures only idle GPUs — drain the node first.`);
+    problems.push(msg(podsUsingGpus.length === 1 ? gm.migPodBusy : gm.migPodsBusy, { n: podsUsingGpus.length }));
   const current = deviceResources(n.allocatable);
   const next = resourcesForLayout(layout, gpus) ?? {};
   // The device plugin keeps advertising resources it once registered, at 0.
@@ -315,9 +316,9 @@ export async function previewMigLayout(node: string, layout: string): Promise<Mi
  * preview finds problems. Audited.
  */
 export async function setMigLayout(actor: AuditActor, node: string, input: unknown): Promise<MigPreview> {
-  const { layout } = parseGpuInput(z.object({ layout: z.string({ error: 'Choose a MIG layout.' }).trim().min(1, 'Choose a MIG layout.') }), input);
+  const { layout } = parseGpuInput(z.object({ layout: z.string({ error: gm.chooseMigLayout }).trim().min(1, gm.chooseMigLayout) }), input);
   const preview = await previewMigLayout(node, layout);
-  if (preview.problems.length > 0) throw new InputError('The MIG layout cannot be changed now.', { layout: preview.problems });
+  if (preview.problems.length > 0) throw new InputError(gm.migCannotChange, { layout: preview.problems });
   await audited(
     actor,
     'gpu.node.mig-layout',

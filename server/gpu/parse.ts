@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type FieldErrors, InputError } from '../core/errors';
+import { gpuMessages } from './messages';
 
 /** Parses with a schema; refused input becomes InputError with a message per field. */
 export function parseGpuInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -10,5 +11,5 @@ export function parseGpuInput<S extends z.ZodType>(schema: S, input: unknown): z
     const field = issue.path.length > 0 ? String(issue.path[0]) : '_form';
     (fieldErrors[field] ??= []).push(issue.message);
   }
-  throw new InputError('Some fields need attention.', fieldErrors);
+  throw new InputError(gpuMessages.invalidInput, fieldErrors);
 }

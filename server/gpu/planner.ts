@@ -2,6 +2,7 @@ import { DEDICATED_KEY, GPU_RESOURCE, migResource } from './labels';
 import { type SchedulingConstraints, tenantConstraints, withPlacement } from './scheduling';
 import { type ClusterSnapshot, type SnapshotNode, gpuMemoryGiBOf, migMemoryGiBOf, productOf } from './snapshot';
 import { quantityValue } from '../kube';
+import { eligibleWord, gpuMessages as m, msg, nodeWord, pick, replicaWord } from './messages';
 
 /** What to place: `replicas` pods, each needing `gpusPerReplica` GPUs (or MIG devices) on one node. */
 export interface PlacementRequest {
@@ -37,14 +38,24 @@ export interface Assignment {
 }
 
 export interface PlacementAlternative {
+  /** A message key with variables (gpu.plan.alt*). */
   description: string;
   change: Partial<PlacementRequest> & { quotaGpus?: number };
   assignments: Assignment[];
 }
 
+/**
+ * The planner's answer. Notes, reasons and alternative descriptions are message keys with
+ * variables (server/gpu/messages.ts): pages translate them, API routes send English. Input
+ * the planner cannot plan with is refused per field (`fieldErrors`, by request field), its
+ * messages also listed in `reasons`.
+ */
 export type PlacementResult =
   | { fits: true; assignments: Assignment[]; notes: string[]; constraints: SchedulingConstraints }
-  | { fits: false; reasons: string[]; alternatives: PlacementAlternative[]; constraints: SchedulingConstraints };
+  | { fits: false; reasons: string[]; alternatives: PlacementAlternative[]; constraints: SchedulingConstraints; fieldErrors?: PlacementFieldErrors };
+
+/** Refused planner input by request field. */
+export type PlacementFieldErrors = Partial<Record<'replicas' | 'gpusPerReplica' | 'gpuMemoryGiBPerReplica' | 'pool' | 'cpu' | 'memory', string[]>>;
 
 interface Need {
   device: string;
@@ -53,8 +64,7 @@ interface Need {
   memory: number;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const gib = (bytes: number) => `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
+const gib = (bytes: number) => Math.round((bytes / 1024 ** 3) * 10) / 10;
 const round = (n: number) => Math.round(n * 100) / 100;
 
 function tolerates(constraints: SchedulingConstraints, taint: { key: string; value?: string; effect: string }): boolean {
@@ -91,28 +101,29 @@ function exclusion(
   poolSelector: Record<string, string> | undefined,
   need: Need,
 ): string | null {
-  if (node.unschedulable) return 'cordoned';
-  if (!node.ready) return 'not ready';
+  if (node.unschedulable) return m.exCordoned;
+  if (!node.ready) return m.exNotReady;
   for (const taint of node.taints) {
     if (taint.effect === 'PreferNoSchedule') continue;
     if (tolerates(constraints, taint)) continue;
-    if (taint.key === DEDICATED_KEY) return 'dedicated to another tenant';
-    return `tainted ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`;
+    if (taint.key === DEDICATED_KEY) return m.exDedicatedOther;
+    return msg(m.exTainted, { taint: `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}` });
   }
-  if (poolSelector && !Object.entries(poolSelector).every(([k, v]) => node.labels[k] === v)) return `outside pool ${request.pool}`;
+  if (poolSelector && !Object.entries(poolSelector).every(([k, v]) => node.labels[k] === v)) return msg(m.exOutsidePool, { pool: request.pool ?? '' });
   if (request.tenant && constraints.requiredNodeAffinity.some((r) => r.key === DEDICATED_KEY) && node.labels[DEDICATED_KEY] !== request.tenant)
-    return `not dedicated to ${request.tenant}`;
+    return msg(m.exNotDedicatedTo, { tenant: request.tenant });
   if (request.products && request.products.length > 0 && !request.products.includes(productOf(node) ?? ''))
-    return productOf(node) ? `other GPU product (${productOf(node)})` : 'no GPUs';
-  if (!matchesAffinity(constraints, node)) return 'node affinity does not match';
+    return productOf(node) ? msg(m.exOtherProduct, { product: productOf(node) ?? '' }) : m.exNoGpus;
+  if (!matchesAffinity(constraints, node)) return m.exAffinity;
   if ((node.allocatable[need.device] ?? 0) < need.devices) {
-    if (request.migProfile) return (node.allocatable[need.device] ?? 0) > 0 ? `fewer than ${need.devices} ${request.migProfile} devices in total` : `no MIG ${request.migProfile} devices`;
-    return (node.allocatable[GPU_RESOURCE] ?? 0) > 0 ? `fewer than ${need.devices} GPUs in total` : 'no GPUs';
+    if (request.migProfile)
+      return (node.allocatable[need.device] ?? 0) > 0 ? msg(m.exFewerMig, { n: need.devices, profile: request.migProfile }) : msg(m.exNoMig, { profile: request.migProfile });
+    return (node.allocatable[GPU_RESOURCE] ?? 0) > 0 ? msg(m.exFewerGpus, { n: need.devices }) : m.exNoGpus;
   }
   if (request.gpuMemoryGiBPerReplica) {
     const per = request.migProfile ? migMemoryGiBOf(node, request.migProfile) : gpuMemoryGiBOf(node);
-    if (per === null) return 'GPU memory unknown (no GFD label)';
-    if (per * need.devices < request.gpuMemoryGiBPerReplica) return `too little GPU memory (${need.devices} × ${Math.round(per)} GiB)`;
+    if (per === null) return m.exMemoryUnknown;
+    if (per * need.devices < request.gpuMemoryGiBPerReplica) return msg(m.exTooLittleMemory, { n: need.devices, gib: Math.round(per) });
   }
   return null;
 }
@@ -129,12 +140,13 @@ function fitsOn(node: SnapshotNode, need: Need, taken: Map<string, number>): str
   return null;
 }
 
-function parseAmount(value: string | undefined, field: string): number {
+/** A Kubernetes quantity (0 when empty), or the message key saying it is none. */
+function parseAmount(value: string | undefined, field: string): number | string {
   if (value === undefined || value.trim() === '') return 0;
   try {
     return quantityValue(value);
   } catch {
-    throw new Error(`${field} "${value}" is not a Kubernetes quantity (e.g. 8, 500m, 64Gi)`);
+    return msg(m.notQuantity, { field, value });
   }
 }
 
@@ -148,8 +160,7 @@ function quotaProblems(request: PlacementRequest, need: Need, quota: QuotaState 
   if (!quota) return { reasons: [], maxReplicas: Number.POSITIVE_INFINITY };
   const reasons: string[] = [];
   let maxReplicas = Number.POSITIVE_INFINITY;
-  const who = request.tenant ? `Tenant ${request.tenant}` : 'The tenant';
-  const check = (names: string[], perReplica: number, label: string, show: (n: number) => string) => {
+  const check = (names: string[], perReplica: number, unit: string, show: (n: number) => number) => {
     if (perReplica <= 0) return;
     const hard = quotaValue(quota.hard, ...names);
     if (hard === undefined) return;
@@ -159,14 +170,25 @@ function quotaProblems(request: PlacementRequest, need: Need, quota: QuotaState 
     const total = perReplica * request.replicas;
     if (total > left + 1e-9)
       reasons.push(
-        `${who}'s quota allows ${show(hard)} of ${label} and ${show(used)} are in use, so ${show(left)} are left; ${plural(request.replicas, 'replica')} × ${show(perReplica)} need ${show(total)} (${show(round(total - left))} short).`,
+        msg(request.tenant ? m.quotaTenant : m.quotaSomeTenant, {
+          ...(request.tenant ? { tenant: request.tenant } : {}),
+          hard: show(hard),
+          unit,
+          used: show(used),
+          left: show(left),
+          replicas: request.replicas,
+          replicaWord: replicaWord(request.replicas),
+          perReplica: show(perReplica),
+          total: show(total),
+          short: show(round(total - left)),
+        }),
       );
   };
   const dev = need.device;
-  check([`requests.${dev}`, dev], need.devices, dev === GPU_RESOURCE ? 'GPUs' : dev, (n) => String(round(n)));
-  check(['requests.cpu', 'cpu'], need.cpu, 'CPU', (n) => `${round(n)} cores`.replace(/^(\S+) cores$/, '$1'));
-  check(['requests.memory', 'memory'], need.memory, 'memory', gib);
-  check(['pods', 'count/pods'], 1, 'pods', (n) => String(n));
+  check([`requests.${dev}`, dev], need.devices, dev === GPU_RESOURCE ? m.wordGpus : dev, round);
+  check(['requests.cpu', 'cpu'], need.cpu, m.wordCpuCores, round);
+  check(['requests.memory', 'memory'], need.memory, m.wordGibMemory, gib);
+  check(['pods', 'count/pods'], 1, m.wordPods, (n) => n);
   return { reasons, maxReplicas };
 }
 
@@ -228,11 +250,11 @@ function search(request: PlacementRequest, snapshot: ClusterSnapshot, constraint
   return { assignments, excluded, eligible, short };
 }
 
-function validate(request: PlacementRequest): string[] {
-  const problems: string[] = [];
-  if (!Number.isInteger(request.replicas) || request.replicas < 1) problems.push('replicas must be a whole number of at least 1');
-  if (!Number.isInteger(request.gpusPerReplica) || request.gpusPerReplica < 1) problems.push('GPUs per replica must be a whole number of at least 1');
-  if (request.gpuMemoryGiBPerReplica !== undefined && !(request.gpuMemoryGiBPerReplica >= 0)) problems.push('GPU memory per replica must be 0 or more GiB');
+function validate(request: PlacementRequest): PlacementFieldErrors {
+  const problems: PlacementFieldErrors = {};
+  if (!Number.isInteger(request.replicas) || request.replicas < 1) problems.replicas = [m.replicasWhole];
+  if (!Number.isInteger(request.gpusPerReplica) || request.gpusPerReplica < 1) problems.gpusPerReplica = [m.gpusWhole];
+  if (request.gpuMemoryGiBPerReplica !== undefined && !(request.gpuMemoryGiBPerReplica >= 0)) problems.gpuMemoryGiBPerReplica = [m.gpuMemoryNotNegative];
   return problems;
 }
 
@@ -255,20 +277,15 @@ export function planPlacement(
     products: request.products,
   });
   const problems = validate(request);
-  if (request.pool && !pool) problems.push(`there is no GPU pool called ${request.pool}`);
-  let need: Need;
-  try {
-    need = {
-      device: request.migProfile ? migResource(request.migProfile) : GPU_RESOURCE,
-      devices: request.gpusPerReplica,
-      cpu: parseAmount(request.cpu, 'CPU'),
-      memory: parseAmount(request.memory, 'Memory'),
-    };
-  } catch (error) {
-    problems.push((error as Error).message);
-    need = { device: GPU_RESOURCE, devices: 1, cpu: 0, memory: 0 };
-  }
-  if (problems.length > 0) return { fits: false, reasons: problems, alternatives: [], constraints };
+  if (request.pool && !pool) problems.pool = [msg(m.noPlanPool, { pool: request.pool })];
+  const cpu = parseAmount(request.cpu, m.wordCpu);
+  const memory = parseAmount(request.memory, m.wordMemory);
+  if (typeof cpu === 'string') problems.cpu = [cpu];
+  if (typeof memory === 'string') problems.memory = [memory];
+  const problemList = Object.values(problems).flat();
+  if (problemList.length > 0 || typeof cpu === 'string' || typeof memory === 'string')
+    return { fits: false, reasons: problemList, alternatives: [], constraints, fieldErrors: problems };
+  const need: Need = { device: request.migProfile ? migResource(request.migProfile) : GPU_RESOURCE, devices: request.gpusPerReplica, cpu, memory };
 
   const quotaCheck = quotaProblems(request, need, quota);
   const found = search(request, snapshot, constraints, pool?.selector, need, request.replicas);
@@ -277,16 +294,16 @@ export function planPlacement(
     const usedNodes = new Set(found.assignments.map((a) => a.node));
     const wholeFree = found.eligible.filter((n) => !usedNodes.has(n.name) && (n.used[need.device] ?? 0) === 0).length;
     const notes = [
-      `${plural(request.replicas, 'replica')} on ${plural(usedNodes.size, 'node')}: ${[...usedNodes].join(', ')}.`,
-      `Best fit: ${plural(wholeFree, 'eligible node')} with all devices free stay untouched.`,
+      msg(m.placed, { replicas: request.replicas, replicaWord: replicaWord(request.replicas), nodes: usedNodes.size, nodeWord: nodeWord(usedNodes.size), list: [...usedNodes].join(', ') }),
+      msg(pick(wholeFree, m.bestFitOne, m.bestFitMany), { n: wholeFree }),
     ];
-    if (hasDedicated) notes.push(`Only nodes dedicated to ${request.tenant} are used (its pods tolerate their taint).`);
+    if (hasDedicated) notes.push(msg(m.onlyDedicated, { tenant: request.tenant ?? '' }));
     if (quota) {
       const dev = need.device;
       const hard = quotaValue(quota.hard, `requests.${dev}`, dev);
       if (hard !== undefined) {
         const after = (quotaValue(quota.used, `requests.${dev}`, dev) ?? 0) + need.devices * request.replicas;
-        notes.push(`Quota afterwards: ${after} of ${hard} ${dev === GPU_RESOURCE ? 'GPUs' : dev}.`);
+        notes.push(msg(m.quotaAfter, { after, hard, unit: dev === GPU_RESOURCE ? m.wordGpus : dev }));
       }
     }
     return { fits: true, assignments: found.assignments, notes, constraints };
@@ -295,24 +312,33 @@ export function planPlacement(
   const reasons: string[] = [...quotaCheck.reasons];
   if (!capacityFits) {
     const total = snapshot.nodes.length;
-    const what = request.migProfile ? `${need.devices} × MIG ${request.migProfile}` : plural(need.devices, 'GPU');
+    const what = request.migProfile ? msg(m.needMig, { n: need.devices, profile: request.migProfile }) : msg(pick(need.devices, m.needGpu, m.needGpus), { n: need.devices });
+    const histogram = () => [...found.excluded.entries()].sort((a, b) => b[1] - a[1]).map(([why, n]) => msg(m.count, { n, why }));
     if (found.eligible.length === 0) {
-      const histogram = [...found.excluded.entries()].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} ${why}`);
-      reasons.push(`None of the ${plural(total, 'node')} can run a replica needing ${what}: ${histogram.join(', ')}.`);
+      reasons.push(msg(m.noneCan, { total, nodeWord: nodeWord(total), what, list: { list: histogram() } }));
     } else {
       const freeDevices = found.eligible.reduce((s, n) => s + Math.max(0, (n.allocatable[need.device] ?? 0) - (n.used[need.device] ?? 0)), 0);
       const largest = found.eligible.reduce((m, n) => Math.max(m, (n.allocatable[need.device] ?? 0) - (n.used[need.device] ?? 0)), 0);
       reasons.push(
-        `Only ${found.assignments.length} of ${plural(request.replicas, 'replica')} fit: ${plural(found.eligible.length, 'eligible node')} of ${total} have ${freeDevices} free ${need.device === GPU_RESOURCE ? 'GPUs' : `${request.migProfile} devices`} in total; a replica needs ${what} on one node.`,
+        msg(m.onlyFit, {
+          fit: found.assignments.length,
+          replicas: request.replicas,
+          replicaWord: replicaWord(request.replicas),
+          eligible: found.eligible.length,
+          eligibleWord: eligibleWord(found.eligible.length),
+          total,
+          free: freeDevices,
+          devices: need.device === GPU_RESOURCE ? m.wordGpus : msg(m.wordMigDevices, { profile: request.migProfile ?? '' }),
+          what,
+        }),
       );
       if (freeDevices >= need.devices * request.replicas && largest >= 0)
-        reasons.push(
-          `Fragmentation: enough devices are free in total, but spread over nodes so that at most ${found.assignments.length} ${found.assignments.length === 1 ? 'replica fits' : 'replicas fit'} (largest free block on one node: ${largest}).`,
-        );
+        reasons.push(msg(m.fragmentation, { fit: found.assignments.length, fitWord: pick(found.assignments.length, m.wordReplicaFits, m.wordReplicasFit), largest }));
       const lacking = [...found.short.entries()].filter(([r]) => r !== need.device);
-      for (const [resource, n] of lacking) reasons.push(`${plural(n, 'eligible node')} lack ${resource === 'pods' ? 'pod slots' : resource} for another replica.`);
-      const excludedText = [...found.excluded.entries()].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} ${why}`);
-      if (excludedText.length) reasons.push(`Not eligible: ${excludedText.join(', ')}.`);
+      const resourceWord = (resource: string) => (resource === 'pods' ? m.wordPodSlots : resource === 'cpu' ? m.wordCpu : resource === 'memory' ? m.wordMemory : resource);
+      for (const [resource, n] of lacking) reasons.push(msg(pick(n, m.lacksOne, m.lackMany), { n, resource: resourceWord(resource) }));
+      const excluded = histogram();
+      if (excluded.length) reasons.push(msg(m.notEligible, { list: { list: excluded } }));
     }
   }
 
@@ -325,15 +351,15 @@ export function planPlacement(
     };
     const maxByCapacity = found.assignments.length;
     const maxReplicas = Math.min(maxByCapacity, quotaCheck.maxReplicas);
-    if (maxReplicas >= 1 && maxReplicas < request.replicas) tryAlt(`${plural(maxReplicas, 'replica')} fit as asked`, { replicas: maxReplicas });
-    if (request.pool) tryAlt('Without the pool restriction', { pool: undefined });
-    for (const other of snapshot.pools ?? []) if (other.name !== request.pool) tryAlt(`In pool ${other.name}`, { pool: other.name });
-    if (request.products?.length) tryAlt('On any GPU product', { products: undefined });
+    if (maxReplicas >= 1 && maxReplicas < request.replicas) tryAlt(msg(pick(maxReplicas, m.altFewerOne, m.altFewerMany), { n: maxReplicas }), { replicas: maxReplicas });
+    if (request.pool) tryAlt(m.altWithoutPool, { pool: undefined });
+    for (const other of snapshot.pools ?? []) if (other.name !== request.pool) tryAlt(msg(m.altInPool, { pool: other.name }), { pool: other.name });
+    if (request.products?.length) tryAlt(m.altAnyProduct, { products: undefined });
     if (quotaCheck.reasons.length > 0 && capacityFits) {
       const dev = need.device;
       const used = quota ? (quotaValue(quota.used, `requests.${dev}`, dev) ?? 0) : 0;
       alternatives.push({
-        description: `Fits the cluster if the quota is raised to at least ${used + need.devices * request.replicas} ${dev === GPU_RESOURCE ? 'GPUs' : dev} (and the other quota lines allow it)`,
+        description: msg(m.altRaiseQuota, { n: used + need.devices * request.replicas, unit: dev === GPU_RESOURCE ? m.wordGpus : dev }),
         change: { quotaGpus: used + need.devices * request.replicas },
         assignments: found.assignments,
       });

@@ -8,6 +8,7 @@ import { getClusterObjects, getKubeClient, nodes as kubeNodes } from '../kube';
 import { DEDICATED_KEY, DEDICATED_POOL_KEY } from './labels';
 import { parseGpuInput } from './parse';
 import { type SchedulingConstraints, tenantConstraints, toPodSpecFields } from './scheduling';
+import { gpuMessages as m, msg } from './messages';
 
 export type GpuPool = typeof gpuPools.$inferSelect;
 export type GpuDedication = typeof gpuDedications.$inferSelect;
@@ -17,10 +18,10 @@ const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 function poolSchema() {
   return z.object({
-    name: z.string({ error: 'Enter a pool name.' }).trim().regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'Lower-case letters, digits and dashes, at most 40.'),
-    description: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(200, 'At most 200 characters.').optional()),
+    name: z.string({ error: m.poolNameRequired }).trim().regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, m.poolNameFormat),
+    description: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(200, m.descriptionTooLong).optional()),
     /** `key=value` pairs, comma- or line-separated; every one must match. */
-    selector: z.string({ error: 'Enter at least one label, e.g. nvidia.com/gpu.product=NVIDIA-H100-80GB-HBM3.' }).transform((text, ctx) => {
+    selector: z.string({ error: m.selectorRequired }).transform((text, ctx) => {
       const out: Record<string, string> = {};
       for (const part of text.split(/[\n,]/)) {
         const line = part.trim();
@@ -28,12 +29,12 @@ function poolSchema() {
         const [k = '', ...rest] = line.split('=');
         const v = rest.join('=');
         if (!labelKey.test(k.trim()) || !labelValue.test(v.trim()) || rest.length === 0) {
-          ctx.addIssue({ code: 'custom', message: `"${line}": write label=value with a valid label key and value.` });
+          ctx.addIssue({ code: 'custom', message: msg(m.selectorLine, { line }) });
           continue;
         }
         out[k.trim()] = v.trim();
       }
-      if (Object.keys(out).length === 0) ctx.addIssue({ code: 'custom', message: 'Enter at least one label=value.' });
+      if (Object.keys(out).length === 0) ctx.addIssue({ code: 'custom', message: m.selectorEmpty });
       return out;
     }),
   });
@@ -41,9 +42,9 @@ function poolSchema() {
 
 function dedicationSchema() {
   return z.object({
-    targetKind: z.enum(dedicationTargets, { error: 'Choose a node or a pool.' }),
-    target: z.string({ error: 'Choose what to dedicate.' }).trim().min(1, 'Choose what to dedicate.'),
-    tenant: z.string({ error: 'Choose a tenant.' }).trim().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'Choose a tenant.'),
+    targetKind: z.enum(dedicationTargets, { error: m.chooseTargetKind }),
+    target: z.string({ error: m.chooseTarget }).trim().min(1, m.chooseTarget),
+    tenant: z.string({ error: m.chooseTenant }).trim().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, m.chooseTenant),
   });
 }
 
@@ -67,7 +68,7 @@ export async function createPool(actor: AuditActor, input: unknown): Promise<Gpu
   const data = parseGpuInput(poolSchema(), input);
   return getDb().transaction(async (tx) => {
     const [taken] = await tx.select({ id: gpuPools.id }).from(gpuPools).where(eq(gpuPools.name, data.name));
-    if (taken) throw new InputError('Some fields need attention.', { name: [`A pool called ${data.name} exists already.`] });
+    if (taken) throw new InputError(m.invalidInput, { name: [msg(m.poolExists, { name: data.name })] });
     const [row] = await tx.insert(gpuPools).values({ name: data.name, description: data.description ?? null, selector: data.selector }).returning();
     await recordAudit(tx, { actor, action: 'gpu.pool.create', targetType: 'gpu-pool', targetId: data.name, after: { selector: data.selector, description: row!.description } });
     return row!;
@@ -78,9 +79,9 @@ export async function createPool(actor: AuditActor, input: unknown): Promise<Gpu
 export async function deletePool(actor: AuditActor, name: string): Promise<void> {
   await getDb().transaction(async (tx) => {
     const [pool] = await tx.select().from(gpuPools).where(eq(gpuPools.name, name)).for('update');
-    if (!pool) throw new NotFoundError(`There is no pool called ${name}.`);
+    if (!pool) throw new NotFoundError(msg(m.noPool, { name }));
     const [dedicated] = await tx.select().from(gpuDedications).where(eq(gpuDedications.target, name));
-    if (dedicated && dedicated.targetKind === 'pool') throw new ConflictError(`Pool ${name} is dedicated to ${dedicated.tenant}; release it first.`);
+    if (dedicated && dedicated.targetKind === 'pool') throw new ConflictError(msg(m.poolDedicated, { name, tenant: dedicated.tenant }));
     await tx.delete(gpuPools).where(eq(gpuPools.id, pool.id));
     await recordAudit(tx, { actor, action: 'gpu.pool.delete', targetType: 'gpu-pool', targetId: name, before: { selector: pool.selector } });
   });
@@ -90,18 +91,18 @@ export async function deletePool(actor: AuditActor, name: string): Promise<void>
 export async function applyDedication(node: string, tenant: string, pool: string | null): Promise<void> {
   const client = getKubeClient();
   const labels = await kubeNodes.setNodeLabels(client, node, { [DEDICATED_KEY]: tenant, [DEDICATED_POOL_KEY]: pool });
-  if (!labels.ok) throw new ConflictError(`Labelling node ${node} failed: ${labels.reason}`);
+  if (!labels.ok) throw new ConflictError(msg(m.labelFailed, { node, reason: labels.reason }));
   const taints = await kubeNodes.setNodeTaints(client, node, { add: [{ key: DEDICATED_KEY, value: tenant, effect: 'NoSchedule' }] });
-  if (!taints.ok) throw new ConflictError(`Tainting node ${node} failed: ${taints.reason}`);
+  if (!taints.ok) throw new ConflictError(msg(m.taintFailed, { node, reason: taints.reason }));
 }
 
 /** Removes the dedication label, pool label and taint from a node (a missing node is fine). */
 export async function removeDedication(node: string): Promise<void> {
   const client = getKubeClient();
   const taints = await kubeNodes.setNodeTaints(client, node, { remove: [{ key: DEDICATED_KEY, effect: 'NoSchedule' }] });
-  if (!taints.ok && taints.error?.code !== 404) throw new ConflictError(`Removing the taint from ${node} failed: ${taints.reason}`);
+  if (!taints.ok && taints.error?.code !== 404) throw new ConflictError(msg(m.untaintFailed, { node, reason: taints.reason }));
   const labels = await kubeNodes.setNodeLabels(client, node, { [DEDICATED_KEY]: null, [DEDICATED_POOL_KEY]: null });
-  if (!labels.ok && labels.error?.code !== 404) throw new ConflictError(`Removing the label from ${node} failed: ${labels.reason}`);
+  if (!labels.ok && labels.error?.code !== 404) throw new ConflictError(msg(m.unlabelFailed, { node, reason: labels.reason }));
 }
 
 /**
@@ -115,20 +116,20 @@ export async function dedicate(actor: AuditActor, input: unknown): Promise<GpuDe
   const { nodes } = await getClusterObjects();
   let targets: string[];
   if (data.targetKind === 'node') {
-    if (!nodes.some((n) => n.metadata.name === data.target)) throw new InputError('Some fields need attention.', { target: [`There is no node called ${data.target}.`] });
+    if (!nodes.some((n) => n.metadata.name === data.target)) throw new InputError(m.invalidInput, { target: [msg(m.noNode, { name: data.target })] });
     targets = [data.target];
   } else {
     const [pool] = await getDb().select().from(gpuPools).where(eq(gpuPools.name, data.target));
-    if (!pool) throw new InputError('Some fields need attention.', { target: [`There is no pool called ${data.target}.`] });
+    if (!pool) throw new InputError(m.invalidInput, { target: [msg(m.noPool, { name: data.target })] });
     targets = nodes.filter((n) => selectorMatches(pool.selector, n.metadata.labels ?? {})).map((n) => n.metadata.name).sort();
-    if (targets.length === 0) throw new InputError('Some fields need attention.', { target: [`Pool ${data.target} selects no node now.`] });
+    if (targets.length === 0) throw new InputError(m.invalidInput, { target: [msg(m.poolSelectsNothing, { name: data.target })] });
   }
   const others = nodes.filter((n) => targets.includes(n.metadata.name) && n.metadata.labels?.[DEDICATED_KEY] && n.metadata.labels[DEDICATED_KEY] !== data.tenant);
   if (others.length > 0)
-    throw new ConflictError(`Already dedicated: ${others.map((n) => `${n.metadata.name} to ${n.metadata.labels![DEDICATED_KEY]}`).join(', ')}. Release those first.`);
+    throw new ConflictError(msg(m.alreadyDedicatedNodes, { list: { list: others.map((n) => msg(m.dedicatedTo, { node: n.metadata.name, tenant: n.metadata.labels![DEDICATED_KEY] ?? '' })) } }));
   return getDb().transaction(async (tx) => {
     const [existing] = await tx.select().from(gpuDedications).where(eq(gpuDedications.target, data.target));
-    if (existing && existing.targetKind === data.targetKind) throw new ConflictError(`${data.targetKind} ${data.target} is already dedicated to ${existing.tenant}.`);
+    if (existing && existing.targetKind === data.targetKind) throw new ConflictError(msg(data.targetKind === 'pool' ? m.poolAlreadyDedicated : m.nodeAlreadyDedicated, { name: data.target, tenant: existing.tenant }));
     const [row] = await tx.insert(gpuDedications).values({ targetKind: data.targetKind, target: data.target, tenant: data.tenant, nodes: targets }).returning();
     await recordAudit(tx, { actor, action: 'gpu.dedicate', targetType: `gpu-${data.targetKind}`, targetId: data.target, after: { tenant: data.tenant, nodes: targets } });
     // Inside the transaction: a node that cannot be labelled rolls the record back.
@@ -141,7 +142,7 @@ export async function dedicate(actor: AuditActor, input: unknown): Promise<GpuDe
 export async function releaseDedication(actor: AuditActor, id: string): Promise<void> {
   await getDb().transaction(async (tx) => {
     const [row] = await tx.select().from(gpuDedications).where(eq(gpuDedications.id, id)).for('update');
-    if (!row) throw new NotFoundError('That dedication does not exist (any more).');
+    if (!row) throw new NotFoundError(m.noDedication);
     await tx.delete(gpuDedications).where(eq(gpuDedications.id, id));
     await recordAudit(tx, { actor, action: 'gpu.release', targetType: `gpu-${row.targetKind}`, targetId: row.target, before: { tenant: row.tenant, nodes: row.nodes } });
     const stillDedicated = new Set((await tx.select().from(gpuDedications)).flatMap((d) => d.nodes));

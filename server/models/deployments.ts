@@ -35,7 +35,7 @@ export class PlacementError extends InputError {
     key: ModelMessageKey,
     vars: Record<string, string | number>,
   ) {
-    super(msg(key, { ...vars, reasons: placementReasons(check).join(' ') }), { placement: placementReasons(check) });
+    super(msg(key, { ...vars, reasons: { sentences: placementReasons(check) } }), { placement: placementReasons(check) });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { InferenceEngine, Quantization } from '../../db/schema/models';
+import { modelMessages as m, msg } from './messages';
 
 /**
  * Bytes per parameter of the stored weights. GGUF k-quants and the 4-bit GPU formats carry
@@ -51,7 +52,7 @@ export interface MemoryEstimate {
   /** GPU memory to have per replica: total, divided by the engine's memory fraction (vLLM). */
   requiredGiB: number;
   perGpuGiB: number | null;
-  /** The estimate's parts in words, for the page ("140 GiB weights = 70 B × 2 bytes (bf16)"). */
+  /** The estimate's parts; `explanation` is a message key with variables ("70 B parameters × 2 bytes (bf16)"). */
   parts: Array<{ part: 'weights' | 'kvCache' | 'overhead' | 'fraction'; gib: number; explanation: string }>;
 }
 
@@ -67,10 +68,11 @@ export function kvBytesPerToken(parameterCount: number): number {
   return Math.round(128 * 1024 * Math.sqrt(parameterCount / 8e9));
 }
 
-function formatParams(n: number): string {
-  if (n >= 1e9) return `${round1(n / 1e9)} B`;
-  if (n >= 1e6) return `${round1(n / 1e6)} M`;
-  return String(n);
+/** The parameter count in billions or millions, as variables of the weights explanation. */
+function paramVars(n: number): { params: number; scale: string } {
+  if (n >= 1e9) return { params: round1(n / 1e9), scale: m.scaleBillion };
+  if (n >= 1e6) return { params: round1(n / 1e6), scale: m.scaleMillion };
+  return { params: n, scale: m.scaleOne };
 }
 
 /** GPU memory one replica needs: weights by quantisation, KV-cache headroom for the context, overhead. */
@@ -87,20 +89,20 @@ export function estimateGpuMemory(input: MemoryEstimateInput): MemoryEstimate {
     {
       part: 'weights',
       gib: round1(weights),
-      explanation: `${formatParams(input.parameterCount)} parameters × ${round1(bpp * 100) / 100} bytes (${input.quantization})`,
+      explanation: msg(m.estimateWeights, { ...paramVars(input.parameterCount), bytes: round1(bpp * 100) / 100, quantization: input.quantization }),
     },
     {
       part: 'kvCache',
       gib: round1(kv),
-      explanation: `${KV_SEQUENCES} sequences × ${input.contextLength.toLocaleString('en')} tokens × ${Math.round(perToken / 1024)} KiB per token (fp16, grouped-query attention assumed)`,
+      explanation: msg(m.estimateKvCache, { sequences: KV_SEQUENCES, tokens: input.contextLength, kib: Math.round(perToken / 1024) }),
     },
-    { part: 'overhead', gib: round1(overhead), explanation: `${OVERHEAD_FIXED_GIB} GiB CUDA context + ${OVERHEAD_SHARE * 100} % of the weights for activations` },
+    { part: 'overhead', gib: round1(overhead), explanation: msg(m.estimateOverhead, { fixed: OVERHEAD_FIXED_GIB, share: OVERHEAD_SHARE * 100 }) },
   ];
   if (fraction < 1) {
     parts.push({
       part: 'fraction',
       gib: round1(required - total),
-      explanation: `the engine uses only ${Math.round(fraction * 100)} % of each GPU (${input.engine === 'vllm' ? '--gpu-memory-utilization' : '--cuda-memory-fraction'})`,
+      explanation: msg(m.estimateFraction, { percent: Math.round(fraction * 100), flag: input.engine === 'vllm' ? '--gpu-memory-utilization' : '--cuda-memory-fraction' }),
     });
   }
   return {

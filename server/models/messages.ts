@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { issueMessageKey, messageWithVars } from '../core/messages';
+import { type MessageVar, issueMessageKey, messageWithVars } from '../core/messages';
 
 /**
  * Message keys of the errors and refusals this context raises. They are keys of the models
@@ -131,6 +131,14 @@ export const modelMessages = {
   // Placement.
   noGpusRequested: 'models.error.noGpusRequested',
   placementUnchecked: 'models.error.placementUnchecked',
+  // The GPU memory estimate's explanations (memory.ts).
+  estimateWeights: 'models.estimate.weights',
+  estimateKvCache: 'models.estimate.kvCache',
+  estimateOverhead: 'models.estimate.overhead',
+  estimateFraction: 'models.estimate.fraction',
+  scaleBillion: 'models.estimate.scale.billion',
+  scaleMillion: 'models.estimate.scale.million',
+  scaleOne: 'models.estimate.scale.one',
   // Words used inside messages (variables that are keys).
   whatParameterCount: 'models.error.what.parameterCount',
   whatContextLength: 'models.error.what.contextLength',
@@ -159,7 +167,7 @@ export const modelMessages = {
 export type ModelMessageKey = (typeof modelMessages)[keyof typeof modelMessages];
 
 /** A key with its variables, as errors carry it: `key` or `key?name=value&…` (numbers listed in `_n`). */
-export function msg(key: ModelMessageKey, vars?: Record<string, string | number>): string {
+export function msg(key: ModelMessageKey, vars?: Record<string, MessageVar>): string {
   return messageWithVars(key, vars);
 }
 

@@ -135,7 +135,7 @@ export function placementFits(check: PlacementCheck): boolean {
   return check.outcome.checked && check.outcome.result.fits;
 }
 
-/** Why it does not fit, as sentences: the planner's (English) or this context's message keys (empty when it fits). */
+/** Why it does not fit, as message keys: the planner's or this context's (empty when it fits). */
 export function placementReasons(check: PlacementCheck): string[] {
   if (!check.outcome.checked) return [check.outcome.reason];
   return check.outcome.result.fits ? [] : check.outcome.result.reasons;

@@ -1,6 +1,6 @@
 import { Form, useNavigation } from '@remix-run/react';
 import { useEffect, useState } from 'react';
-import { Field, FieldErrors, FormError, Notice } from '~/components/auth/field';
+import { Field, FieldErrors, FormError, Notice, useMessage } from '~/components/auth/field';
 import { CsrfInput } from '~/components/csrf-input';
 import { type DrainAcknowledgement, useAckNames } from '~/components/gpu/drain-status';
 import { SelectField } from '~/components/tenants/fields';
@@ -94,6 +94,7 @@ function Hidden({ intent }: { intent: string }) {
 /** Cordon/uncordon, drain with preview and confirmation, MIG layout change with preview. */
 export function NodeMaintenance({ node, cordoned, migCapable, migLayouts, result }: { node: string; cordoned: boolean; migCapable: boolean; migLayouts: string[]; result: MaintenanceResult | undefined }) {
   const t = useT();
+  const message = useMessage();
   const ackNames = useAckNames();
   const busy = useNavigation().state === 'submitting';
   const errors = result && !result.ok ? result.fieldErrors : {};
@@ -193,7 +194,7 @@ export function NodeMaintenance({ node, cordoned, migCapable, migLayouts, result
           <h3>{result.intent === 'mig' ? t('gpu.node.migApplied', { layout: result.preview.next.layout }) : t('gpu.node.migPreviewTitle', { from: result.preview.current.layout ?? '—', to: result.preview.next.layout })}</h3>
           {result.preview.problems.length > 0 ? (
             <ul className="alert alert-error" role="alert">
-              {result.preview.problems.map((p) => <li key={p}>{p}</li>)}
+              {result.preview.problems.map((p) => <li key={p}>{message(p)}</li>)}
             </ul>
           ) : null}
           <table>

@@ -1,3 +1,4 @@
+import { useMessage } from '~/components/auth/field';
 import { useT } from '~/i18n/use-t';
 
 export interface PlacementResultData {
@@ -11,6 +12,7 @@ export interface PlacementResultData {
 /** The planner's answer: where each replica goes, or why not and where it would fit instead. */
 export function PlacementResultView({ result }: { result: PlacementResultData }) {
   const t = useT();
+  const message = useMessage();
   return (
     <section aria-labelledby="plan-result" aria-live="polite">
       <h2 id="plan-result">{result.fits ? t('gpu.planner.fits') : t('gpu.planner.doesNotFit')}</h2>
@@ -18,7 +20,7 @@ export function PlacementResultView({ result }: { result: PlacementResultData })
         <>
           <ul>
             {(result.notes ?? []).map((n) => (
-              <li key={n}>{n}</li>
+              <li key={n}>{message(n)}</li>
             ))}
           </ul>
           <table>
@@ -47,7 +49,7 @@ export function PlacementResultView({ result }: { result: PlacementResultData })
         <>
           <ul className="alert alert-error" role="alert">
             {(result.reasons ?? []).map((r) => (
-              <li key={r}>{r}</li>
+              <li key={r}>{message(r)}</li>
             ))}
           </ul>
           <h3>{t('gpu.planner.alternatives')}</h3>
@@ -57,7 +59,7 @@ export function PlacementResultView({ result }: { result: PlacementResultData })
             <ul>
               {(result.alternatives ?? []).map((a) => (
                 <li key={a.description}>
-                  {a.description}: {a.assignments.map((x) => `${x.node} (${x.gpus})`).join(', ')}
+                  {message(a.description)}: {a.assignments.map((x) => `${x.node} (${x.gpus})`).join(', ')}
                 </li>
               ))}
             </ul>

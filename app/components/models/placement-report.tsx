@@ -21,7 +21,7 @@ export interface PlacementReportData {
 export function PlacementReport({ data }: { data: PlacementReportData }) {
   const t = useT();
   const f = useFormat();
-  // Reasons are the models context's message keys or the planner's sentences (shown as they are).
+  // Reasons, notes, descriptions and explanations are message keys (the models context's or the planner's).
   const message = useMessage();
   return (
     <section className="card" aria-labelledby="placement-heading">
@@ -41,7 +41,7 @@ export function PlacementReport({ data }: { data: PlacementReportData }) {
               <tr key={p.part}>
                 <td>{t(`models.placement.part.${p.part}` as MessageKey)}</td>
                 <td className="num">{f.number(p.gib, { max: 1 })}</td>
-                <td>{p.explanation}</td>
+                <td>{message(p.explanation)}</td>
               </tr>
             ))}
             <tr>
@@ -59,7 +59,7 @@ export function PlacementReport({ data }: { data: PlacementReportData }) {
           <p>{t('models.placement.fits')}</p>
           <ul>
             {data.notes.map((n) => (
-              <li key={n}>{n}</li>
+              <li key={n}>{message(n)}</li>
             ))}
           </ul>
         </div>
@@ -77,7 +77,7 @@ export function PlacementReport({ data }: { data: PlacementReportData }) {
               <ul>
                 {data.alternatives.map((a) => (
                   <li key={a.description}>
-                    {a.description}: {a.nodes.join(', ')}
+                    {message(a.description)}: {a.nodes.join(', ')}
                   </li>
                 ))}
               </ul>

@@ -349,6 +349,13 @@ export const en = {
   'models.error.word.approved': 'approved',
   'models.error.word.rejected': 'rejected',
   'models.error.word.cancelled': 'cancelled',
+  'models.estimate.weights': '{params}{scale} parameters × {bytes} bytes ({quantization})',
+  'models.estimate.kvCache': '{sequences} sequences × {tokens} tokens × {kib} KiB per token (fp16, grouped-query attention assumed)',
+  'models.estimate.overhead': '{fixed} GiB CUDA context + {share} % of the weights for activations',
+  'models.estimate.fraction': 'the engine uses only {percent} % of each GPU ({flag})',
+  'models.estimate.scale.billion': ' B',
+  'models.estimate.scale.million': ' M',
+  'models.estimate.scale.one': '',
 } as const;
 
 export const de: Record<keyof typeof en, string> = {
@@ -702,4 +709,11 @@ export const de: Record<keyof typeof en, string> = {
   'models.error.word.approved': 'freigegeben',
   'models.error.word.rejected': 'abgelehnt',
   'models.error.word.cancelled': 'zurückgezogen',
+  'models.estimate.weights': '{params}{scale} Parameter × {bytes} Bytes ({quantization})',
+  'models.estimate.kvCache': '{sequences} Sequenzen × {tokens} Tokens × {kib} KiB pro Token (fp16, Grouped-Query-Attention angenommen)',
+  'models.estimate.overhead': '{fixed} GiB CUDA-Kontext + {share} % der Gewichte für Aktivierungen',
+  'models.estimate.fraction': 'die Engine nutzt nur {percent} % jeder GPU ({flag})',
+  'models.estimate.scale.billion': ' Mrd.',
+  'models.estimate.scale.million': ' Mio.',
+  'models.estimate.scale.one': '',
 };

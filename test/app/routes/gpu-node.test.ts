@@ -4,6 +4,7 @@ import { DRAIN_JOB_TYPE } from '../../../server/gpu';
 import { getJob, listJobs } from '../../../server/jobs';
 import { auditEventsOf, createTestSession, createTestUser } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { english, englishFieldErrors } from '../../support/messages';
 import { kubeCreate, startSimKube, stopKube, waitFor } from '../../server/tenants/support';
 
 /*
@@ -67,7 +68,7 @@ describe('gpus.$node drain actions', () => {
   it('puts the ticked checkbox into the job and its audit event; a bad value comes back next to its field', async () => {
     const refused = (await nodeRoute.action(args(post({ intent: 'drain', confirm: node, force: 'yes please' })))) as Response;
     expect(refused.status).toBe(400);
-    expect((await data(refused)).fieldErrors).toEqual({ force: ['Tick the box, or send true or false.'] });
+    expect(englishFieldErrors((await data(refused)).fieldErrors as Record<string, string[]>)).toEqual({ force: ['Tick the box, or send true or false.'] });
 
     const started = await data(await nodeRoute.action(args(post({ intent: 'drain', confirm: node, force: 'true' }))));
     expect(started).toMatchObject({ ok: true, intent: 'drain', created: true });
@@ -78,7 +79,7 @@ describe('gpus.$node drain actions', () => {
     // A JSON body acknowledging what the queued drain lacks is refused, not joined.
     const conflict = (await nodeRoute.action(args(postJson({ intent: 'drain', confirm: node, force: true, deleteEmptyDirData: true })))) as Response;
     expect(conflict.status).toBe(409);
-    expect((await data(conflict)).formError).toBe(`A drain of ${node} is already running without deleteEmptyDirData. Stop it, then start the drain again with that acknowledgement.`);
+    expect(english(String((await data(conflict)).formError))).toBe(`A drain of ${node} is already running without deleteEmptyDirData. Stop it, then start the drain again with that acknowledgement.`);
     const joined = await data(await nodeRoute.action(args(postJson({ intent: 'drain', confirm: node, force: true }))));
     expect(joined).toMatchObject({ jobId, created: false });
     expect((await auditEventsOf({ action: 'gpu.node.drain', targetId: node })).length).toBe(1);

@@ -6,6 +6,20 @@ import { type KubeObject, getKubeClient } from '../../../server/kube';
 import { auditEventsOf } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { gpuDeployment, kubeCreate, kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
+import { translateServerMessage } from '../../../app/i18n/use-t';
+
+/** A refusal's message and field errors in English, as the API answers them. */
+async function english(work: Promise<unknown>): Promise<{ message: string; fieldErrors: Record<string, string[]> }> {
+  try {
+    await work;
+  } catch (error) {
+    const e = error as { message: string; fieldErrors?: Record<string, string[]> };
+    const fieldErrors = Object.fromEntries(Object.entries(e.fieldErrors ?? {}).map(([k, v]) => [k, v.map((x) => translateServerMessage('en', x))]));
+    return { message: translateServerMessage('en', e.message), fieldErrors };
+  }
+  throw new Error('expected a refusal');
+}
+
 
 let database: TestDatabase;
 const actor = { ...systemActor, name: 'drain-test' };
@@ -49,8 +63,8 @@ describe('drain as a job', () => {
     await waitFor('three pods on the node', async () => (await podsOn(node)).length === 3);
     const rankerUid = (await podsOn(node)).find((p) => p.metadata.name.startsWith('ranker-'))!.metadata.uid!;
 
-    await expect(startDrain(actor, node, { confirm: 'wrong' })).rejects.toMatchObject({ fieldErrors: { confirm: [`Type ${node} to confirm the drain.`] } });
-    await expect(startDrain(actor, 'gpu-nowhere', { confirm: 'gpu-nowhere' })).rejects.toThrow(/no node called gpu-nowhere/);
+    await expect(english(startDrain(actor, node, { confirm: 'wrong' }))).resolves.toMatchObject({ fieldErrors: { confirm: [`Type ${node} to confirm the drain.`] } });
+    expect((await english(startDrain(actor, 'gpu-nowhere', { confirm: 'gpu-nowhere' }))).message).toMatch(/no node called gpu-nowhere/);
     const { jobId, created } = await startDrain(actor, node, { confirm: node });
     expect(created).toBe(true);
     // A second request while it runs joins the running drain.
@@ -122,7 +136,7 @@ describe('drain as a job', () => {
       return j?.state === 'cancelled' ? j : undefined;
     });
     expect(job.state).toBe('cancelled');
-    await expect(cancelDrain(actor, node)).rejects.toThrow(/No drain of gpu-h100-02 is running/);
+    expect((await english(cancelDrain(actor, node))).message).toMatch(/No drain of gpu-h100-02 is running/);
     expect((await podsOn(node)).length).toBe(1);
     expect((await kubeGet<KubeObject & { spec: { unschedulable?: boolean } }>(`/api/v1/nodes/${node}`))!.spec.unschedulable).toBe(true);
     expect((await auditEventsOf({ action: 'job.cancel' })).length).toBe(1);
@@ -229,7 +243,7 @@ describe('acknowledgements, as kubectl drain --force and --delete-emptydir-data'
     ]);
 
     // Asking again with force does not quietly join the drain that lacks it.
-    await expect(startDrain(actor, node, { confirm: node, force: 'on' })).rejects.toThrow('A drain of gpu-l40s-02 is already running without force. Stop it, then start the drain again with that acknowledgement.');
+    expect((await english(startDrain(actor, node, { confirm: node, force: 'on' }))).message).toBe('A drain of gpu-l40s-02 is already running without force. Stop it, then start the drain again with that acknowledgement.');
     // Without force it joins, as before.
     expect(await startDrain(actor, node, { confirm: node })).toEqual({ jobId, created: false });
     await cancelDrain(actor, node);
@@ -259,7 +273,7 @@ describe('acknowledgements, as kubectl drain --force and --delete-emptydir-data'
     await waitFor('pod on the node', async () => (await podsOn(node)).length === 1);
     const scratch = (await podsOn(node))[0]!.metadata.name;
 
-    await expect(startDrain(actor, node, { confirm: node, deleteEmptyDirData: 'maybe' })).rejects.toMatchObject({ fieldErrors: { deleteEmptyDirData: ['Tick the box, or send true or false.'] } });
+    await expect(english(startDrain(actor, node, { confirm: node, deleteEmptyDirData: 'maybe' }))).resolves.toMatchObject({ fieldErrors: { deleteEmptyDirData: ['Tick the box, or send true or false.'] } });
     const { jobId } = await startDrain(actor, node, { confirm: node, force: true });
     const first = await attemptFailedWith(jobId, /scratch/);
     expect(first.lastError).toBe(

@@ -20,6 +20,20 @@ import type { KubeObject } from '../../../server/kube';
 import { auditEventsOf } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { gpuDeployment, kubeCreate, kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
+import { translateServerMessage } from '../../../app/i18n/use-t';
+
+/** A refusal's message and field errors in English, as the API answers them. */
+async function english(work: Promise<unknown>): Promise<{ message: string; fieldErrors: Record<string, string[]> }> {
+  try {
+    await work;
+  } catch (error) {
+    const e = error as { message: string; fieldErrors?: Record<string, string[]> };
+    const fieldErrors = Object.fromEntries(Object.entries(e.fieldErrors ?? {}).map(([k, v]) => [k, v.map((x) => translateServerMessage('en', x))]));
+    return { message: translateServerMessage('en', e.message), fieldErrors };
+  }
+  throw new Error('expected a refusal');
+}
+
 
 let database: TestDatabase;
 const actor = { ...systemActor, name: 'gpu-test' };
@@ -74,10 +88,10 @@ describe('dedication', () => {
 
     const plan = await planOnCluster({ replicas: 2, gpusPerReplica: 4, tenant: 'red' }, null);
     expect(plan.fits).toBe(false);
-    if (!plan.fits) expect(plan.reasons.join(' ')).toMatch(/not dedicated to red/);
+    if (!plan.fits) expect(plan.reasons.map((r) => translateServerMessage('en', r)).join(' ')).toMatch(/not dedicated to red/);
 
-    await expect(deletePool(actor, 'l40s')).rejects.toThrow(/dedicated to red/);
-    await expect(dedicate(actor, { targetKind: 'node', target: 'gpu-l40s-01', tenant: 'blue' })).rejects.toThrow(/gpu-l40s-01 to red/);
+    expect((await english(deletePool(actor, 'l40s'))).message).toMatch(/dedicated to red/);
+    expect((await english(dedicate(actor, { targetKind: 'node', target: 'gpu-l40s-01', tenant: 'blue' }))).message).toMatch(/gpu-l40s-01 to red/);
   });
 
   it('releases the dedication: taint and label go, blue schedules', async () => {
@@ -113,7 +127,7 @@ describe('maintenance', () => {
     await cordonNode(actor, 'gpu-h100-02');
     await expect(cordonNode(actor, 'gpu-h100-02')).rejects.toThrow(/already|cordoned/);
     await uncordonNode(actor, 'gpu-h100-02');
-    await expect(cordonNode(actor, 'no-such-node')).rejects.toThrow(/no node called/);
+    expect((await english(cordonNode(actor, 'no-such-node'))).message).toMatch(/no node called/);
     expect((await auditEventsOf({ action: 'gpu.node.cordon', targetId: 'gpu-h100-02' })).length).toBe(1);
     expect((await auditEventsOf({ action: 'gpu.node.uncordon', targetId: 'gpu-h100-02' })).length).toBe(1);
   });
@@ -179,8 +193,8 @@ describe('maintenance', () => {
     expect(preview.current.layout).toBe('all-balanced');
     expect(preview.next.resources).toMatchObject({ 'nvidia.com/gpu': 0, 'nvidia.com/mig-1g.10gb': 56, 'nvidia.com/mig-2g.20gb': 0, 'nvidia.com/mig-3g.40gb': 0 });
     expect(preview.problems).toEqual([]);
-    expect((await previewMigLayout('gpu-l40s-01', 'all-1g.10gb')).problems.join(' ')).toMatch(/do not support MIG/);
-    await expect(setMigLayout(actor, 'gpu-a100-mig-01', { layout: 'all-9g.90gb' })).rejects.toMatchObject({ fieldErrors: { layout: [expect.stringMatching(/not a MIG layout/)] } });
+    expect((await previewMigLayout('gpu-l40s-01', 'all-1g.10gb')).problems.map((p) => translateServerMessage('en', p)).join(' ')).toMatch(/do not support MIG/);
+    await expect(english(setMigLayout(actor, 'gpu-a100-mig-01', { layout: 'all-9g.90gb' }))).resolves.toMatchObject({ fieldErrors: { layout: [expect.stringMatching(/not a MIG layout/)] } });
 
     await setMigLayout(actor, 'gpu-a100-mig-01', { layout: 'all-1g.10gb' });
     const node = await waitFor('MIG manager done', async () => {

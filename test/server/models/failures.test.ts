@@ -35,6 +35,7 @@ import { QUOTA_NAME, createTenant, namespaceOf, setTenantQuota } from '../../../
 import { auditEventsOf, createTestSession, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { inEnglish } from '../../support/messages';
+import { translateServerMessage } from '../../../app/i18n/use-t';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
 
 /*
@@ -148,7 +149,7 @@ async function refusedWith(attempt: Promise<unknown>, reason: RegExp): Promise<P
   return refusal;
 }
 
-const alternativesOf = (e: PlacementError) => (e.check.outcome.checked && !e.check.outcome.result.fits ? e.check.outcome.result.alternatives.map((a) => a.description) : []);
+const alternativesOf = (e: PlacementError) => (e.check.outcome.checked && !e.check.outcome.result.fits ? e.check.outcome.result.alternatives.map((a) => translateServerMessage('en', a.description)) : []);
 
 /** The simulated kubelets: pods bound from now on stay Pending this long. */
 const holdPods = (ms: number) => getKubeRuntime()!.connection.sim!.setPodReadyDelay(ms);
@@ -229,13 +230,13 @@ describe('rollout failures in the cluster', () => {
     await setTenantQuota(alice, 'research', { gpus: '2' });
     await waitFor('quota lowered', async () => (await quotaGpus()) === '2');
     const before = await recorded(d);
-    const refusal = await refusedWith(rollbackDeployment(alice, d.id, { reason: 'v2 regresses' }), /quota allows 2 of GPUs and 2 are in use, so 0 are left; 1 replica × 1 need 1 \(1 short\)/);
+    const refusal = await refusedWith(rollbackDeployment(alice, d.id, { reason: 'v2 regresses' }), /quota allows 2 GPUs and 2 are in use, so 0 are left; 1 replica × 1 need 1 \(1 short\)/);
     expect(refusal.message).toMatch(/^The rollback to v1 \(one surge pod of 1 GPU while the stable track rolls\) does not fit: /);
     expect(alternativesOf(refusal)).toContain('Fits the cluster if the quota is raised to at least 3 GPUs (and the other quota lines allow it)');
     // The API refuses as deploy does (400 with the reasons as fieldErrors.placement).
     const viaApi = await apiPost(rollbackApi, d, 'rollback', { reason: 'v2 regresses' });
     expect(viaApi.status).toBe(400);
-    expect(viaApi.body.fieldErrors?.placement?.join(' ')).toMatch(/quota allows 2 of GPUs and 2 are in use/);
+    expect(viaApi.body.fieldErrors?.placement?.join(' ')).toMatch(/quota allows 2 GPUs and 2 are in use/);
     // With the whole check: where it would fit instead is a quota of three GPUs for the one surge pod.
     expect(viaApi.body.placement?.fits).toBe(false);
     expect(viaApi.body.placement?.alternatives.find((a) => a.quotaGpus !== null)).toMatchObject({ quotaGpus: 3, replicas: 1 });
@@ -367,9 +368,9 @@ describe('rollout failures in the cluster', () => {
       const viaPage = await pagePost(d, { intent: 'canary-promote' });
       expect(viaPage.status).toBe(400);
       expect(viaPage.body).toMatchObject({ ok: false, intent: 'canary-promote', placement: { fits: false } });
-      expect(viaPage.body.placement!.reasons.join(' ')).toMatch(/2 cordoned/);
+      expect(viaPage.body.placement!.reasons.map((r) => translateServerMessage('en', r)).join(' ')).toMatch(/2 cordoned/);
       expect(viaPage.body.placement!.estimate.requiredGiB).toBeGreaterThan(0);
-      expect(viaPage.body.placement!.alternatives.find((a) => a.description === 'On any GPU product')?.nodes.length).toBeGreaterThan(0);
+      expect(viaPage.body.placement!.alternatives.find((a) => translateServerMessage('en', a.description) === 'On any GPU product')?.nodes.length).toBeGreaterThan(0);
       expect(await recorded(d)).toEqual(before);
     } finally {
       for (const node of L40S_NODES) await uncordonNode(alice, node);

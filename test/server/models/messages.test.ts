@@ -10,7 +10,7 @@ import { limitsSchema, quotaSchema } from '../../../server/tenants/validation';
 import { parseTenantInput } from '../../../server/tenants/validation';
 
 /** Words that are the same in both languages (units, names of resources). */
-const sameInGerman = new Set(['models.error.word.gpu', 'models.error.word.gpus', 'tenants.error.what.gpus', 'tenants.error.what.pods', 'tenants.error.what.cpu', 'tenants.error.quota.gpus', 'tenants.error.quota.cpu']);
+const sameInGerman = new Set(['models.error.word.gpu', 'models.error.word.gpus', 'tenants.error.what.gpus', 'tenants.error.what.pods', 'tenants.error.what.cpu', 'tenants.error.quota.gpus', 'tenants.error.quota.cpu', 'models.estimate.scale.one']);
 
 function fieldErrorsOf(parse: () => unknown): Record<string, string[]> {
   try {

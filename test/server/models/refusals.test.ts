@@ -29,6 +29,7 @@ import {
 import { auditEventsOf, createTestSession, createTestUser, sessionPrincipal } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { english, german } from '../../support/messages';
+import { translateServerMessage } from '../../../app/i18n/use-t';
 import { startSimKube, stopKube, waitFor } from '../tenants/support';
 
 /*
@@ -154,7 +155,7 @@ function expectRefusedPlacement(answer: { status: number; body: ApiAnswer }, rea
   expect(answer.body.fieldErrors?.placement?.join(' ')).toMatch(reason);
   const placement = answer.body.placement!;
   expect(placement).toMatchObject({ fits: false, checked: true });
-  expect(placement.reasons.join(' ')).toMatch(reason);
+  expect(placement.reasons.map((r) => translateServerMessage('en', r)).join(' ')).toMatch(reason);
   expect(placement.reasons).toEqual(answer.body.fieldErrors!.placement);
   // 8 B parameters in bf16: ~14.9 GiB of weights; the total is the sum of the parts (vLLM's 90 % share on top).
   expect(placement.estimate.weightsGiB).toBeCloseTo((8e9 * 2) / 1024 ** 3, 0);
@@ -189,7 +190,7 @@ describe('API placement refusals', () => {
     const placement = expectRefusedPlacement(refused, /fewer than 5 GPUs/);
     expect(placement.request).toMatchObject({ replicas: 1, gpusPerReplica: 5, gpuProduct: 'NVIDIA-L40S', pool: null });
     // No L40S node has 5 GPUs; any product does (the H100 nodes have 8), with the replica placed on a node.
-    const anyProduct = placement.alternatives.find((a) => a.description === 'On any GPU product');
+    const anyProduct = placement.alternatives.find((a) => translateServerMessage('en', a.description) === 'On any GPU product');
     expect(anyProduct).toMatchObject({ replicas: 1, gpusPerReplica: 5, gpuProduct: null, pool: null, quotaGpus: null });
     expect(anyProduct!.assignments).toHaveLength(1);
     expect(anyProduct!.assignments[0]).toMatchObject({ replica: 0, gpus: 5, resource: 'nvidia.com/gpu' });
@@ -209,15 +210,15 @@ describe('API placement refusals', () => {
     // Two L40S nodes with 4 GPUs each, one used by the stable replica: 7 of 9 canary replicas fit there.
     const refused = await canary(d, { action: 'start', versionId: versionIds.v2, weight: 10, replicas: 9, reason: 'try v2' });
     const placement = expectRefusedPlacement(refused, /Only 7 of 9 replicas fit/);
-    const fewer = placement.alternatives.find((a) => a.description === '7 replicas fit as asked');
+    const fewer = placement.alternatives.find((a) => translateServerMessage('en', a.description) === '7 replicas fit as asked');
     expect(fewer).toMatchObject({ replicas: 7, gpusPerReplica: 1, gpuProduct: 'NVIDIA-L40S' });
     expect(fewer!.assignments).toHaveLength(7);
     expect([...fewer!.nodes].sort()).toEqual(L40S_NODES);
-    expect(placement.alternatives.find((a) => a.description === 'On any GPU product')).toMatchObject({ replicas: 9, gpuProduct: null });
+    expect(placement.alternatives.find((a) => translateServerMessage('en', a.description) === 'On any GPU product')).toMatchObject({ replicas: 9, gpuProduct: null });
 
     const change = await patch(d, { gpusPerReplica: 5, reason: 'bigger' });
     expect(change.body.placement?.request).toMatchObject({ replicas: 1, gpusPerReplica: 5 });
-    expect(expectRefusedPlacement(change, /fewer than 5 GPUs/).alternatives.map((a) => a.description)).toContain('On any GPU product');
+    expect(expectRefusedPlacement(change, /fewer than 5 GPUs/).alternatives.map((a) => translateServerMessage('en', a.description))).toContain('On any GPU product');
     expect(await recorded(d)).toEqual(before);
   });
 
@@ -239,7 +240,7 @@ describe('API placement refusals', () => {
       for (const refused of [await rollback(d, { reason: 'v2 regresses' }), await canary(d, { action: 'promote' })]) {
         const placement = expectRefusedPlacement(refused, /None of the 7 nodes can run a replica needing 1 GPU: .*2 cordoned/);
         expect(placement.request).toMatchObject({ replicas: 1, gpusPerReplica: 1, gpuProduct: 'NVIDIA-L40S' });
-        const anyProduct = placement.alternatives.find((a) => a.description === 'On any GPU product');
+        const anyProduct = placement.alternatives.find((a) => translateServerMessage('en', a.description) === 'On any GPU product');
         expect(anyProduct).toMatchObject({ replicas: 1, gpuProduct: null });
         expect(anyProduct!.nodes).toHaveLength(1);
         expect(L40S_NODES).not.toContain(anyProduct!.nodes[0]);
@@ -248,7 +249,7 @@ describe('API placement refusals', () => {
       const viaPage = await pagePost(d, { intent: 'rollback', reason: 'v2 regresses' });
       expect(viaPage.status).toBe(400);
       expect(viaPage.body).toMatchObject({ ok: false, intent: 'rollback', fieldErrors: {}, placement: { fits: false } });
-      expect(viaPage.body.placement!.alternatives.map((a) => a.description)).toContain('On any GPU product');
+      expect(viaPage.body.placement!.alternatives.map((a) => translateServerMessage('en', a.description))).toContain('On any GPU product');
       expect(await recorded(d)).toEqual(before);
     } finally {
       await setL40sCordoned(false);

@@ -29,6 +29,7 @@ import { auditEventsOf } from '../../support/auth';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
 import { inEnglish } from '../../support/messages';
 import { kubeGet, startSimKube, stopKube, waitFor } from '../tenants/support';
+import { translateServerMessage } from '../../../app/i18n/use-t';
 
 let database: TestDatabase;
 const alice: AuditActor = { id: crypto.randomUUID(), name: 'alice', roles: ['operator'] };
@@ -93,8 +94,8 @@ describe('placement check', () => {
     const tooBig = await checkDeploymentPlacement('qwen-7b', { versionId: versionIds.v1, engine: 'vllm', replicas: 1, gpusPerReplica: 5, gpuProduct: 'NVIDIA-L40S' });
     expect(tooBig.outcome.checked && !tooBig.outcome.result.fits).toBe(true);
     if (tooBig.outcome.checked && !tooBig.outcome.result.fits) {
-      expect(tooBig.outcome.result.reasons.join(' ')).toMatch(/fewer than 5 GPUs/);
-      expect(tooBig.outcome.result.alternatives.map((a) => a.description)).toContain('On any GPU product');
+      expect(tooBig.outcome.result.reasons.map((r) => translateServerMessage('en', r)).join(' ')).toMatch(/fewer than 5 GPUs/);
+      expect(tooBig.outcome.result.alternatives.map((a) => translateServerMessage('en', a.description))).toContain('On any GPU product');
     }
   });
 
@@ -111,7 +112,7 @@ describe('placement check', () => {
     await createTenant(alice, { slug: 'legal', name: 'Legal' });
     await setTenantQuota(alice, 'legal', { gpus: '1' });
     const check = await checkDeploymentPlacement('qwen-7b', { versionId: versionIds.v1, engine: 'vllm', target: 'tenant:legal', replicas: 2, gpusPerReplica: 1 });
-    expect(check.outcome.checked && !check.outcome.result.fits && check.outcome.result.reasons.join(' ')).toMatch(/quota allows 1/);
+    expect(check.outcome.checked && !check.outcome.result.fits && check.outcome.result.reasons.map((r) => translateServerMessage('en', r)).join(' ')).toMatch(/quota allows 1/);
     const unknown = await inEnglish(checkDeploymentPlacement('qwen-7b', { versionId: versionIds.v1, engine: 'vllm', target: 'tenant:nobody' })).catch((e: { fieldErrors: Record<string, string[]> }) => e.fieldErrors);
     expect((unknown as Record<string, string[]>).target?.[0]).toMatch(/no tenant called nobody/);
   });
