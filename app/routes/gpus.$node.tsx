@@ -10,7 +10,7 @@ import { englishMessage, requirePermission } from '~/utils/auth.server';
 import { getNode, listEvents, readCluster } from '~/utils/cluster.server';
 import { formAction } from '~/utils/errors.server';
 import { parseForm } from '~/utils/form.server';
-import { cancelDrain, cordonNode, gpuNodeNotFound, getNodeDrain, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, startDrain, uncordonNode } from '~/utils/gpu.server';
+import { cancelDrain, cordonNode, getNodeDrain, gpuFigures, gpuNodeNotFound, migLayoutNames, previewDrain, previewMigLayout, setMigLayout, startDrain, uncordonNode } from '~/utils/gpu.server';
 import { pageTitle } from '~/utils/meta';
 
 export const handle = { permission: 'gpu:read', actionPermission: 'gpu:write' };
@@ -38,6 +38,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   );
   return json({
     node,
+    // Physical GPUs and MIG slices per profile, as the inventory counts them.
+    figures: gpuFigures(node),
     events: allEvents.slice(0, 30),
     eventsError: events.error ?? podEvents.error,
     canWrite: principal.permissions.includes('gpu:write'),
@@ -78,7 +80,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function NodeDetail() {
-  const { node, events, eventsError, canWrite, migLayouts, drain } = useLoaderData<typeof loader>();
+  const { node, figures, events, eventsError, canWrite, migLayouts, drain } = useLoaderData<typeof loader>();
   const result = useActionData<MaintenanceResult>();
   const t = useT();
   return (
@@ -95,10 +97,18 @@ export default function NodeDetail() {
             <dt>{t('gpus.memory')}</dt>
             <dd>{node.gpuMemoryMiB ? `${Math.round(node.gpuMemoryMiB / 1024)} GiB` : '—'}</dd>
             <dt>{t('gpus.count')}</dt>
-            <dd>{node.gpuCount}</dd>
+            <dd>{figures.physicalGpus}</dd>
             <dt>{t('gpus.allocated')}</dt>
             <dd>
-              {node.allocatedGpus} / {node.allocatableGpus}
+              {/* A MIG node's GPUs are slices: whole GPUs only if some are left unpartitioned. */}
+              {figures.migSlices.length === 0 || node.allocatableGpus > 0 ? `${node.allocatedGpus} / ${node.allocatableGpus}` : null}
+              {figures.migSlices.length > 0 ? (
+                <ul className="plain">
+                  {figures.migSlices.map((m) => (
+                    <li key={m.profile}>{t('gpus.migSlice', { profile: m.profile, allocated: m.allocated, allocatable: m.allocatable, free: m.free })}</li>
+                  ))}
+                </ul>
+              ) : null}
             </dd>
             <dt>{t('gpus.status')}</dt>
             <dd>

@@ -54,7 +54,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     sortable: [...inventorySortKeys],
     products: value.products,
     totals: value.totals,
-    byProduct: value.byProduct.map(({ product, allocated, free }) => ({ product, allocated, free })),
+    byProduct: value.byProduct.map(({ product, allocated, free, migGpus }) => ({ product, allocated, free, migGpus })),
     pagination: {
       kind: 'pages' as const,
       page,

@@ -25,7 +25,20 @@ export default function AllocationPage() {
     pool: poolName(p.name),
     ...Object.fromEntries(p.byTenant.map((b) => [b.tenant, b.gpus])),
     __free: p.free,
+    __mig: p.migGpus,
   }));
+  // MIG slices of one profile: "1g.10gb 2 of 16 slices allocated, 14 free".
+  const slicesText = (slices: ReadonlyArray<{ profile: string; allocatable: number; allocated: number; free: number }>) =>
+    slices.map((m) => t('gpus.migSlice', { profile: m.profile, allocated: m.allocated, allocatable: m.allocatable, free: m.free })).join('; ') || '—';
+  // A node or pool with only MIG GPUs has no whole GPUs: its allocated and free cells count slices, not "0 / 0".
+  const sliceSum = (slices: ReadonlyArray<{ allocatable: number; allocated: number; free: number }>) =>
+    slices.reduce((s, m) => ({ allocatable: s.allocatable + m.allocatable, allocated: s.allocated + m.allocated, free: s.free + m.free }), { allocatable: 0, allocated: 0, free: 0 });
+  const allocatedText = (x: { gpus: number; allocated: number; migSlices: Parameters<typeof sliceSum>[0] }) =>
+    x.gpus === 0 && x.migSlices.length > 0 ? t('gpus.migSlicesOf', sliceSum(x.migSlices)) : `${x.allocated} / ${x.gpus}`;
+  const freeText = (x: { gpus: number; free: number; migSlices: Parameters<typeof sliceSum>[0] }) =>
+    x.gpus === 0 && x.migSlices.length > 0 ? t('gpus.migSlicesFree', sliceSum(x.migSlices)) : String(x.free);
+  const countsText = (gpus: number, slices: ReadonlyArray<{ profile: string; count: number }>) =>
+    [...(gpus > 0 || slices.length === 0 ? [String(gpus)] : []), ...slices.map((s) => `${s.count}× ${s.profile}`)].join(' + ');
   const all = data.pools[0];
   return (
     <>
@@ -36,7 +49,10 @@ export default function AllocationPage() {
       {data.error ? <p className="alert alert-error" role="alert">{t('cluster.loadFailed', { reason: data.error })}</p> : null}
       <PoolAllocationChart rows={chartRows} tenants={data.tenants} />
       {all ? (
-        <FragmentationChart rows={all.fragmentation.map((f) => ({ size: t('gpu.allocation.size', { n: f.size }), usable: f.usable, stranded: f.stranded }))} />
+        <>
+          <FragmentationChart rows={all.fragmentation.map((f) => ({ size: t('gpu.allocation.size', { n: f.size }), usable: f.usable, stranded: f.stranded }))} />
+          {all.migGpus > 0 ? <p className="muted">{t('gpu.allocation.migNote', { migGpus: all.migGpus })}</p> : null}
+        </>
       ) : null}
 
       <h2>{t('gpu.allocation.pools')}</h2>
@@ -50,6 +66,7 @@ export default function AllocationPage() {
               <th scope="col" className="num">{t('gpus.count')}</th>
               <th scope="col" className="num">{t('gpus.allocated')}</th>
               <th scope="col" className="num">{t('gpus.free')}</th>
+              <th scope="col">{t('gpu.allocation.migSlices')}</th>
               <th scope="col">{t('gpu.allocation.byTenant')}</th>
               <th scope="col">{t('gpu.allocation.fragmentation')}</th>
             </tr>
@@ -59,10 +76,11 @@ export default function AllocationPage() {
               <tr key={p.name}>
                 <td>{poolName(p.name)}</td>
                 <td className="num">{p.nodes}</td>
-                <td className="num">{p.gpus}</td>
-                <td className="num">{p.allocated}</td>
-                <td className="num">{p.free}</td>
-                <td>{p.byTenant.map((b) => `${b.tenant}: ${b.gpus}`).join(', ') || '—'}</td>
+                <td className="num">{p.physicalGpus}</td>
+                <td className="num">{p.gpus === 0 && p.migSlices.length > 0 ? allocatedText(p) : p.allocated}</td>
+                <td className="num">{freeText(p)}</td>
+                <td>{slicesText(p.migSlices)}</td>
+                <td>{p.byTenant.map((b) => `${b.tenant}: ${countsText(b.gpus, b.slices)}`).join(', ') || '—'}</td>
                 <td>
                   {p.fragmentation
                     .filter((f) => f.size > 1)
@@ -87,6 +105,7 @@ export default function AllocationPage() {
               <th scope="col">{t('gpu.allocation.dedicatedTo')}</th>
               <th scope="col" className="num">{t('gpus.allocated')}</th>
               <th scope="col" className="num">{t('gpus.free')}</th>
+              <th scope="col">{t('gpu.allocation.migSlices')}</th>
               <th scope="col">{t('gpu.allocation.workloads')}</th>
             </tr>
           </thead>
@@ -97,9 +116,10 @@ export default function AllocationPage() {
                 <td>{n.product ?? '—'}</td>
                 <td>{n.pools.join(', ') || '—'}</td>
                 <td>{n.dedicatedTo ?? '—'}</td>
-                <td className="num">{n.allocated} / {n.gpus}</td>
-                <td className="num">{n.free}</td>
-                <td>{n.byWorkload.map((w) => `${w.tenant ?? w.namespace}/${w.workload}: ${w.gpus}`).join(', ') || '—'}</td>
+                <td className="num">{allocatedText(n)}</td>
+                <td className="num">{freeText(n)}</td>
+                <td>{slicesText(n.migSlices)}</td>
+                <td>{n.byWorkload.map((w) => `${w.tenant ?? w.namespace}/${w.workload}: ${countsText(w.gpus, w.slices)}`).join(', ') || '—'}</td>
               </tr>
             ))}
           </tbody>

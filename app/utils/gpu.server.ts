@@ -4,6 +4,7 @@ import { InputError } from '../../server/core/errors';
 
 /** The GPU pages' door to server/gpu (route modules import server code only through adapters). */
 export {
+  gpuFigures,
   FRAGMENT_SIZES,
   cordonNode,
   createPool,

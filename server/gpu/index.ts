@@ -7,9 +7,11 @@ export {
   type InventoryNode,
   type InventoryQuery,
   type InventorySortKey,
+  type MigSlices,
   type NodeStatus,
   type ProductTotals,
   getGpuInventory,
+  gpuFigures,
   inventorySortKeys,
   listGpuNodesCached,
   nodeStatuses,
@@ -80,7 +82,7 @@ export {
 } from './drain';
 export { gpuLifecycle } from './lifecycle';
 export { POOL_DEDICATION_CONTROLLER, reconcileNodeDedication, registerPoolDedicationController } from './dedication-controller';
-export { type AllocationGroup, type AllocationNode, type AllocationView, type Fragmentation, FRAGMENT_SIZES, buildAllocation, fragmentation } from './allocation';
+export { type AllocationGroup, type AllocationNode, type AllocationView, type Fragmentation, type SliceCount, type WorkloadAllocation, FRAGMENT_SIZES, buildAllocation, fragmentation } from './allocation';
 export { MIG_LAYOUTS, migLayoutNames, resourcesForLayout } from './mig';
 export { DEDICATED_KEY, TENANT_NAMESPACE_PREFIX, tenantOfNamespace } from './labels';
 export { getAllocation, getPlanningSnapshot, planOnCluster } from './service';

@@ -10,6 +10,8 @@ export const MIG_CONFIG_LABEL = 'nvidia.com/mig.config';
 export const MIG_STATE_LABEL = 'nvidia.com/mig.config.state';
 export const PRODUCT_LABEL = 'nvidia.com/gpu.product';
 export const GPU_MEMORY_LABEL = 'nvidia.com/gpu.memory';
+/** GFD label: physical GPUs on the node, whole and MIG-partitioned alike. */
+export const GPU_COUNT_LABEL = 'nvidia.com/gpu.count';
 /** Tenants' namespaces are `tenant-<slug>` (the tenants context creates them). */
 export const TENANT_NAMESPACE_PREFIX = 'tenant-';
 

@@ -4,11 +4,14 @@ import { useT } from '~/i18n/use-t';
 
 export interface ProductBar {
   product: string;
+  /** Whole GPUs allocated and free. */
   allocated: number;
   free: number;
+  /** GPUs partitioned with MIG (neither allocated nor free as whole GPUs); their slices are in the table. */
+  migGpus: number;
 }
 
-/** Allocated and free GPUs per product as stacked bars; the same numbers are in the table. */
+/** Allocated, free and MIG-split GPUs per product as stacked bars; the same numbers are in the table. */
 export function GpuProductChart({ data }: { data: ProductBar[] }) {
   const t = useT();
   const f = useFormat();
@@ -26,6 +29,7 @@ export function GpuProductChart({ data }: { data: ProductBar[] }) {
           <R.Legend />
           <R.Bar dataKey="allocated" name={t('gpus.chart.allocated')} stackId="gpus" fill="#123c5a" />
           <R.Bar dataKey="free" name={t('gpus.chart.free')} stackId="gpus" fill="#8fb3cf" />
+          {data.some((d) => d.migGpus > 0) ? <R.Bar dataKey="migGpus" name={t('gpus.chart.mig')} stackId="gpus" fill="#b9a6c9" /> : null}
         </R.BarChart>
       )}
     />

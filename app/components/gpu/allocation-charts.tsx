@@ -4,7 +4,7 @@ import { useT } from '~/i18n/use-t';
 
 const palette = ['#123c5a', '#2f6f8f', '#4f9d69', '#c28b2c', '#8a4f7d', '#b5543b', '#5b6c8f', '#7a8b3a'];
 
-/** GPUs per pool, stacked by tenant, plus free ones; the same figures are in the tables below. */
+/** GPUs per pool, stacked by tenant, plus free and MIG-split ones (`__mig`); the same figures are in the tables below. */
 export function PoolAllocationChart({ rows, tenants }: { rows: Array<Record<string, string | number>>; tenants: string[] }) {
   const t = useT();
   const f = useFormat();
@@ -24,6 +24,7 @@ export function PoolAllocationChart({ rows, tenants }: { rows: Array<Record<stri
             <R.Bar key={tenant} dataKey={tenant} name={tenant} stackId="gpus" fill={palette[i % palette.length]} />
           ))}
           <R.Bar dataKey="__free" name={t('gpus.chart.free')} stackId="gpus" fill="#d5e3ee" />
+          {rows.some((r) => Number(r.__mig ?? 0) > 0) ? <R.Bar dataKey="__mig" name={t('gpus.chart.mig')} stackId="gpus" fill="#b9a6c9" /> : null}
         </R.BarChart>
       )}
     />

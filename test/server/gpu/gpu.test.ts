@@ -109,8 +109,8 @@ describe('allocation view', () => {
   it('shows GPUs by tenant and workload per node, free GPUs and fragmentation', async () => {
     const view = await getAllocation();
     const all = view.pools.find((p) => p.name === '')!;
-    expect(all.byTenant).toContainEqual({ tenant: 'red', gpus: 3 });
-    expect(all.byTenant).toContainEqual({ tenant: 'blue', gpus: 1 });
+    expect(all.byTenant).toContainEqual({ tenant: 'red', gpus: 3, slices: [] });
+    expect(all.byTenant).toContainEqual({ tenant: 'blue', gpus: 1, slices: [] });
     const l40 = view.pools.find((p) => p.name === 'l40s')!;
     expect(l40).toMatchObject({ nodes: 2, gpus: 8, allocated: 4, free: 4 });
     // 4 free L40S GPUs spread 2+2 or 1+3: a 4-GPU replica cannot use them.
