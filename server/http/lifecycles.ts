@@ -1,4 +1,7 @@
+import { getDatabaseHandle } from '../../db/client';
+import { embeddedMaintenanceLifecycle } from '../../db/maintenance';
 import { authLifecycle } from '../auth';
+import { log } from '../core/log';
 import { gpuLifecycle } from '../gpu';
 import { jobsLifecycle } from '../jobs';
 import { type KubeConnection, connectKube, startKube, stopKube } from '../kube';
@@ -14,7 +17,7 @@ export const lifecycles: Lifecycle[] = [
   gpuLifecycle,
   tenantsLifecycle,
   kubeLifecycle(),
-
+  embeddedMaintenanceLifecycle(getDatabaseHandle, log),
 ];
 
 /** The cluster connection (or the simulated cluster) opens while the database does. */

@@ -30,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DatabaseHandle, openDatabase, setDatabase } from '../../db/client';
+import { maintainTables } from '../../db/maintenance';
 import { migrate } from '../../db/migrate';
 import { users } from '../../db/schema/auth';
 import { modelVersions, models } from '../../db/schema/models';
@@ -163,6 +164,8 @@ async function registryPages(database: 'postgres' | 'pglite') {
     let cookie: string;
     try {
       cookie = await seed(handle);
+      // The statistics PostgreSQL's autovacuum, or Leitstand's own upkeep of PGlite, gathers within a minute of a bulk load.
+      await maintainTables(handle.db);
     } finally {
       await handle.close();
     }
