@@ -23,6 +23,11 @@
  *      evenly spaced, over a keep-alive pool of the same size, TTFB measured at the response
  *      headers — the latency a person sees while others use the console).
  *
+ *   For each saturating run it also splits the machine's CPU per response between the server,
+ *   the load generator, PostgreSQL and other processes (support/cpu.ts), which gives the
+ *   machine's ceiling: cores ÷ (server + load generator + database) responses/s, and for
+ *   20 connections a mean latency no server code can go below.
+ *
  * Target: p95 < 50 ms for both pages on both databases. Prints a summary and
  * `RESULT <json>`. Loopback only; about 2–3 minutes.
  */
@@ -47,6 +52,7 @@ import {
   startLeitstand,
   tempDir,
 } from './support/leitstand';
+import { type CpuSplit, cpuSnapshot, cpuSplit, describeCpu } from './support/cpu';
 import { profileArgs } from './support/profile';
 import { type Summary, percentile, summarise } from './support/stats';
 
@@ -98,6 +104,8 @@ interface HttpCase extends Latency {
   kbPerResponse?: number;
   /** Server CPU time (user + system) per response: independent of other load on the machine. */
   cpuMsPerResponse?: number;
+  /** The machine's CPU per response by whom, and the ceiling it implies (saturating runs). */
+  cpu?: CpuSplit;
   non2xx: number;
   errors: number;
 }
@@ -285,10 +293,11 @@ async function measure(database: 'postgres' | 'pglite'): Promise<BackendResult> 
       const http = {} as BackendResult['http'];
       for (const key of httpKeys) {
         if (warmupS > 0) await drive(urls[key], cookie, warmupS);
-        const cpuBefore = server.cpuMs();
+        const cpuBefore = cpuSnapshot(server.pid);
         const h = (http[key] = await drive(urls[key], cookie, durationS));
-        h.cpuMsPerResponse = Number(((server.cpuMs() - cpuBefore) / Math.max(1, h.n)).toFixed(2));
-        console.log(`  ${database} GET ${key}: p50 ${h.p50} ms, p95 ${h.p95} ms, p99 ${h.p99} ms, ${h.rps} req/s (${h.n} responses, ${h.non2xx} non-2xx), server CPU ${h.cpuMsPerResponse} ms and ${h.kbPerResponse} kB per response`);
+        h.cpu = cpuSplit(cpuBefore, cpuSnapshot(server.pid), h.n, connections);
+        h.cpuMsPerResponse = h.cpu.server;
+        console.log(`  ${database} GET ${key}: p50 ${h.p50} ms, p95 ${h.p95} ms, p99 ${h.p99} ms, ${h.rps} req/s (${h.n} responses, ${h.non2xx} non-2xx), ${h.kbPerResponse} kB per response; ${describeCpu(h.cpu)}`);
       }
       let paced: BackendResult['paced'] = null;
       if (paceRps > 0) {
@@ -336,7 +345,8 @@ async function main() {
     for (const key of httpKeys) {
       const h = r.http[key];
       if (key.endsWith('document')) checks[`${r.database}.${key}`] = h.p95 < target.p95Ms && h.non2xx === 0 && h.errors === 0;
-      console.log(`    ${key.padEnd(14)} saturating: p50/p95/p99 ${h.p50}/${h.p95}/${h.p99} ms at ${h.rps} req/s, CPU ${h.cpuMsPerResponse} ms/response (${h.non2xx} non-2xx, ${h.errors} errors)`);
+      console.log(`    ${key.padEnd(14)} saturating: p50/p95/p99 ${h.p50}/${h.p95}/${h.p99} ms at ${h.rps} req/s (${h.non2xx} non-2xx, ${h.errors} errors)`);
+      if (h.cpu) console.log(`    ${''.padEnd(14)} ${describeCpu(h.cpu)}`);
       const p = r.paced?.[key];
       if (p) {
         if (key.endsWith('document')) checks[`${r.database}.${key}@${paceRps}rps`] = p.ttfb.p95 < target.p95Ms && p.non2xx === 0 && p.errors === 0;
